@@ -1,0 +1,58 @@
+"""Staff roles (岗位) and what each may do — declared once, read by the scoping helper."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ASSISTANT = "assistant", _("客服专员")
+    SUPERVISOR = "supervisor", _("客服主管")
+    MANAGER = "manager", _("项目经理")
+    ENGINEER = "engineer", _("工程维修")
+    GUARD = "guard", _("保安")
+    CLEANER = "cleaner", _("保洁")
+    CASHIER = "cashier", _("收银员")
+    ARCHIVIST = "archivist", _("档案员")
+    HEAD_OFFICE = "head_office", _("公司管理部")
+    ADMIN = "admin", _("系统管理员")
+
+
+class Cap(StrEnum):
+    """A capability: one thing a role may do in a project."""
+
+    HOUSE_VIEW = "house.view"
+    HOUSE_CHANGE = "house.change"
+    PERSON_VIEW = "person.view"
+    PERSON_CHANGE = "person.change"
+    PII_REVEAL = "pii.reveal"  # see full ID numbers and phones (ARC-5), each reveal logged
+    ARCHIVE_VIEW = "archive.view"
+    ARCHIVE_CHANGE = "archive.change"
+    ARCHIVE_LEND = "archive.lend"  # record archive loans and returns
+    ARCHIVE_APPROVE_LOAN = "archive.approve_loan"  # ARC-5: supervisor approval
+    DATA_IMPORT = "data.import"
+    DATA_EXPORT = "data.export"
+
+
+_ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
+_DESK = _ALL_VIEW | {Cap.HOUSE_CHANGE, Cap.PERSON_CHANGE, Cap.ARCHIVE_VIEW, Cap.ARCHIVE_CHANGE, Cap.DATA_EXPORT}
+
+ROLE_CAPS: dict[str, frozenset[Cap]] = {
+    Role.ASSISTANT: frozenset(_DESK),
+    Role.SUPERVISOR: frozenset(_DESK | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.ARCHIVE_APPROVE_LOAN, Cap.DATA_IMPORT}),
+    Role.MANAGER: frozenset(_DESK | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.ARCHIVE_APPROVE_LOAN, Cap.DATA_IMPORT}),
+    Role.ENGINEER: frozenset(_ALL_VIEW),
+    Role.GUARD: frozenset(_ALL_VIEW),
+    Role.CLEANER: frozenset({Cap.HOUSE_VIEW}),
+    Role.CASHIER: frozenset(_ALL_VIEW | {Cap.DATA_EXPORT}),
+    Role.ARCHIVIST: frozenset(_DESK | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.DATA_IMPORT}),
+    Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT}),
+    Role.ADMIN: frozenset(set(Cap)),
+}
+
+
+def caps_of(role: str) -> frozenset[Cap]:
+    return ROLE_CAPS.get(role, frozenset())

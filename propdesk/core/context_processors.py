@@ -1,0 +1,17 @@
+from propdesk.accounts.roles import Cap
+from propdesk.core import scoping
+from propdesk.core.console import SESSION_KEY
+
+
+def console(request):
+    """Navigation and the project switcher for every console page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_resident:
+        return {}
+    from propdesk.estate.models import Project
+
+    visible = scoping.visible_project_ids(user, Cap.HOUSE_VIEW)
+    return {
+        "switcher_projects": Project.objects.filter(pk__in=visible).order_by("code"),
+        "current_project_id": request.session.get(SESSION_KEY),
+    }

@@ -1,0 +1,37 @@
+"""Console forms: shape and parse input only; rules live in services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from propdesk.residents.choices import Gender, IdType, OccupantRole
+from propdesk.residents.models import ArchiveItemType
+
+
+class OccupantForm(forms.Form):
+    """Register a person (new or found by ID number) at a house."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=IdType.choices)
+    id_number = forms.CharField(label=_("证件号码"), max_length=30, required=False)
+    gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices, required=False)
+    role = forms.ChoiceField(label=_("身份"), choices=OccupantRole.choices)
+    start_date = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_primary_contact = forms.BooleanField(label=_("主要联系人"), required=False)
+
+
+class ArchiveUploadForm(forms.Form):
+    item_type = forms.ModelChoiceField(label=_("档案项目"), queryset=ArchiveItemType.objects.none(), required=False)
+    file = forms.FileField(label=_("扫描件（PDF/JPEG/PNG）"))
+
+    def __init__(self, *args, project_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item_type"].queryset = ArchiveItemType.objects.filter(project_id=project_id, active=True)
+
+
+class LoanForm(forms.Form):
+    items = forms.CharField(label=_("借阅材料"), max_length=300)
+    borrower_name = forms.CharField(label=_("借阅人"), max_length=50)
+    borrower_department = forms.CharField(label=_("借阅部门"), max_length=50, required=False)
+    purpose = forms.CharField(label=_("借阅用途"), max_length=200)
+    due_date = forms.DateField(label=_("应还日期"), widget=forms.DateInput(attrs={"type": "date"}))

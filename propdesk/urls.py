@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from propdesk.estate import api as estate_api
+from propdesk.residents import api as residents_api
+
+router = DefaultRouter()
+estate_api.register(router)
+residents_api.register(router)
+
+urlpatterns = [
+    path("", include("propdesk.core.urls")),
+    path("", include("propdesk.accounts.urls")),
+    path("", include("propdesk.estate.urls")),
+    path("", include("propdesk.residents.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/v1/", include("propdesk.residents.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
