@@ -55,17 +55,16 @@ def global_search(*, project_ids, query: str, limit: int = SEARCH_LIMIT) -> Sear
     lowered = text.lower()
     phone = normalise_phone(text)
     id_text = normalise(text)
+    digits = phone if _DIGITS.match(phone) else ""
     if _LETTERS.match(lowered):
         person_q = Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
-    elif _DIGITS.match(phone) and len(phone) == 4:
-        person_q = Q(mobile_last4=phone) | Q(id_last4=phone)
-        house_q |= Q(room=phone)
-    elif _DIGITS.match(phone) and len(phone) >= 7 and len(phone) <= 12 and code is None:
-        person_q = Q(mobile=phone)
-        if len(phone) < 11:
-            person_q |= Q(id_number__endswith=phone, id_last4=phone[-4:])
+    elif len(digits) == 4:
+        person_q = Q(mobile_last4=digits) | Q(id_last4=digits)
+        house_q |= Q(room=digits)
+    elif len(digits) == 11:
+        person_q = Q(mobile=digits) | Q(id_last4=digits[-4:], id_number__endswith=digits)
     elif _ID_TAIL.match(id_text) and code is None:
-        person_q = Q(id_number=id_text) if len(id_text) >= 15 else Q(id_last4=id_text[-4:], id_number__endswith=id_text)
+        person_q = Q(id_number=id_text) if len(id_text) == 18 else Q(id_last4=id_text[-4:], id_number__endswith=id_text)
     elif code is None:
         person_q = Q(name__startswith=text)
         house_q = Q(code__startswith=text.upper())
