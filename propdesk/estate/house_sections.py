@@ -10,6 +10,20 @@ def _status_history(request, house):
     return {"changes": house.status_changes.select_related("changed_by")[:50]}
 
 
+def _parking(request, house):
+    return {"spaces": house.parking_spaces.all()}
+
+
+register_house_section(
+    HouseSection(
+        key="parking",
+        title=_("车位"),
+        template="estate/_section_parking.html",
+        order=60,
+        cap=Cap.HOUSE_VIEW,
+        context=_parking,
+    )
+)
 register_house_section(
     HouseSection(
         key="status_history",

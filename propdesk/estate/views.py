@@ -1,6 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from propdesk.accounts.roles import Cap
@@ -8,8 +11,10 @@ from propdesk.core import scoping
 from propdesk.core.console import render_page
 from propdesk.core.errors import DomainError
 from propdesk.core.house_page import house_sections
+from propdesk.core.masking import mask_id_number, mask_phone
 from propdesk.estate import services
 from propdesk.estate.choices import HouseStatus
+from propdesk.estate.forms import HouseForm
 from propdesk.estate.models import House
 
 
@@ -29,6 +34,43 @@ def house_detail(request, pk: int):
         "can_change": scoping.has_cap(request.user, Cap.HOUSE_CHANGE, house.project_id),
     }
     return render_page(request, "estate/house_detail.html", context)
+
+
+@login_required
+def house_new(request):
+    """Register a house by hand (bulk registration is the Excel import)."""
+    project_ids = scoping.visible_project_ids(request.user, Cap.HOUSE_CHANGE)
+    if not project_ids:
+        raise Http404
+    form = HouseForm(request.POST or None, project_ids=project_ids)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            house = services.house_create(by=request.user, **data)
+            messages.success(request, _("已建档 %(code)s") % {"code": house.code})
+            return redirect("estate:house", pk=house.pk)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render_page(request, "estate/house_form.html", {"form": form})
+
+
+@login_required
+def house_print(request, pk: int):
+    """住户成员情况登记表 — the household registration sheet of the paper archive (ARC-2),
+    printable on A4. Full ID numbers and phones only for roles that may see them."""
+    house = access_house(request.user, pk, Cap.PERSON_VIEW)
+    full = scoping.has_cap(request.user, Cap.PII_REVEAL, house.project_id)
+    occupancies = house.occupancies.filter(end_date__isnull=True).select_related("person").order_by("-is_primary_contact", "role")
+    rows = [
+        {
+            "occupancy": o,
+            "mobile": o.person.mobile if full else mask_phone(o.person.mobile),
+            "id_number": o.person.id_number if full else mask_id_number(o.person.id_number),
+        }
+        for o in occupancies
+    ]
+    context = {"house": house, "rows": rows, "blank_rows": range(max(0, 8 - len(rows))), "printed_at": timezone.localtime()}
+    return render_page(request, "estate/house_print.html", context)
 
 
 @login_required

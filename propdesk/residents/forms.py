@@ -35,3 +35,19 @@ class LoanForm(forms.Form):
     borrower_department = forms.CharField(label=_("借阅部门"), max_length=50, required=False)
     purpose = forms.CharField(label=_("借阅用途"), max_length=200)
     due_date = forms.DateField(label=_("应还日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PersonForm(forms.Form):
+    """Edit a person's record (人员信息)."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices, required=False)
+    birthday = forms.DateField(label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    other_phones = forms.CharField(label=_("其他电话"), max_length=100, required=False)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=IdType.choices)
+    id_number = forms.CharField(label=_("证件号码"), max_length=30, required=False)
+    emergency_contact = forms.CharField(label=_("紧急联系人"), max_length=50, required=False)
+    emergency_phone = forms.CharField(label=_("紧急联系电话"), max_length=20, required=False)
+    notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    photo = forms.FileField(label=_("照片（JPEG/PNG）"), required=False)

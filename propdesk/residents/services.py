@@ -121,13 +121,19 @@ def person_create(*, project: Project, by=None, **data) -> Person:
 
 
 @transaction.atomic
-def person_update(*, person: Person, by=None, **data) -> Person:
+def person_update(*, person: Person, by=None, photo: UploadedFile | None = None, **data) -> Person:
+    """Edit a person; a new photo must be a JPEG or PNG (checked by content)."""
     current = {key: getattr(person, key) for key in PERSON_FIELDS}
     cleaned = person_clean({**current, **data})
     _check_id_unique(project_id=person.project_id, cleaned=cleaned, exclude_pk=person.pk)
     for key, value in cleaned.items():
         setattr(person, key, value)
     person_search_keys(person)
+    if photo is not None:
+        content_type, _digest = check_scan(photo, max_bytes=settings.ARCHIVE_MAX_UPLOAD_BYTES, field="photo")
+        if content_type == "application/pdf":
+            raise DomainError("photo_type_refused", _("照片只接受 JPEG 或 PNG"), field="photo")
+        person.photo.save(photo.name, photo, save=False)
     person._history_user = by
     person.save()
     return person

@@ -27,6 +27,8 @@ def page_urls(world, house, person):
         ("house-history", reverse("estate:house-history", args=[house.pk]), Cap.HOUSE_VIEW),
         ("person", reverse("residents:person", args=[person.pk]), Cap.PERSON_VIEW),
         ("loan-new", reverse("residents:loan-new", args=[house.pk]), Cap.ARCHIVE_LEND),
+        ("house-print", reverse("estate:house-print", args=[house.pk]), Cap.PERSON_VIEW),
+        ("person-edit", reverse("residents:person-edit", args=[person.pk]), Cap.PERSON_CHANGE),
         ("archive-item", reverse("residents:archive-item", args=[house.pk, item_type.pk]), None),
     ]
 
@@ -192,3 +194,73 @@ def test_project_switcher_narrows_lists(world, client):
     client.post(reverse("core:project-switch"), {"project": world.project_b.pk, "next": url})
     html = client.get(url).content.decode()
     assert "3-2-1201" not in html and "1-1-101" in html
+
+
+def test_house_print_masks_unless_role_may_reveal(world, client):
+    url = reverse("estate:house-print", args=[world.house_a.pk])
+    client.force_login(world.assistant)
+    html = client.get(url).content.decode()
+    assert "住户成员情况登记表" in html and "138****5678" in html and "13812345678" not in html
+    client.force_login(world.supervisor)
+    assert "13812345678" in client.get(url).content.decode()
+
+
+def test_person_edit_keeps_masked_values_for_roles_without_reveal(world, client):
+    client.force_login(world.assistant)
+    url = reverse("residents:person-edit", args=[world.person_a.pk])
+    form_html = client.get(url).content.decode()
+    assert "13812345678" not in form_html and world.person_a.id_number not in form_html
+    response = client.post(url, {"name": "张叁", "id_type": "resident_id", "mobile": "", "id_number": ""})
+    assert response.status_code == 302
+    world.person_a.refresh_from_db()
+    assert (world.person_a.name, world.person_a.mobile, world.person_a.name_initials) == ("张叁", "13812345678", "zs")
+
+
+def test_person_edit_reports_rule_errors_on_the_field(world, client):
+    client.force_login(world.supervisor)
+    url = reverse("residents:person-edit", args=[world.person_a.pk])
+    html = client.post(url, {"name": "张三", "id_type": "resident_id", "id_number": "110101199003076631"}).content.decode()
+    assert "校验位" in html
+    world.person_a.refresh_from_db()
+    assert world.person_a.id_number == "110101199003076632"
+
+
+def test_person_photo_must_be_an_image_and_is_served_scoped(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.assistant)
+    url = reverse("residents:person-edit", args=[world.person_a.pk])
+    pdf = SimpleUploadedFile("photo.png", b"%PDF-1.4 fake", content_type="image/png")
+    html = client.post(url, {"name": "张三", "id_type": "resident_id", "photo": pdf}).content.decode()
+    assert "JPEG" in html
+    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, content_type="image/png")
+    assert client.post(url, {"name": "张三", "id_type": "resident_id", "photo": png}).status_code == 302
+    assert client.get(reverse("residents:person-photo", args=[world.person_a.pk])).status_code == 200
+    client.force_login(world.outsider)
+    assert client.get(reverse("residents:person-photo", args=[world.person_a.pk])).status_code == 404
+
+
+def test_house_new_only_in_projects_where_allowed(world, client):
+    client.force_login(world.assistant)
+    data = {
+        "project": world.project_a.pk,
+        "building_number": "5",
+        "entrance_number": "1",
+        "room": "0301",
+        "floor": 3,
+        "area": "88.80",
+        "usage": "residential",
+        "sold": "on",
+        "status": "vacant",
+    }
+    response = client.post(reverse("estate:house-new"), data)
+    assert response.status_code == 302
+    house = world.project_a.__class__.objects.get(pk=world.project_a.pk)
+    from propdesk.estate.models import House
+
+    created = House.objects.get(project=house, code="5-1-0301")
+    assert created.status_changes.get().to_status == "vacant"
+    refused = client.post(reverse("estate:house-new"), {**data, "project": world.project_b.pk, "room": "0302"})
+    assert refused.status_code == 200 and not House.objects.filter(code="5-1-0302").exists()
+    client.force_login(world.users[("engineer", "a")])
+    assert client.get(reverse("estate:house-new")).status_code == 404
