@@ -13,6 +13,9 @@ from propdesk.residents.selectors import global_search
 
 @login_required
 def home(request):
+    if request.user.is_resident:
+        houses = House.objects.filter(pk__in=scoping.resident_house_ids(request.user)).select_related("project")
+        return render_page(request, "core/resident_home.html", {"houses": houses})
     project_ids = selected_project_ids(request, Cap.HOUSE_VIEW)
     context = {
         "house_count": House.objects.filter(project_id__in=project_ids).count(),
