@@ -11,4 +11,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "purge-old-import-files": {"task": "propdesk.residents.tasks.purge_old_import_files", "schedule": 6 * 3600},
+    "resume-stale-imports": {"task": "propdesk.residents.tasks.resume_stale_imports", "schedule": 300},
 }

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -42,16 +43,16 @@ def parse_resident_id(number: str, *, today: dt.date | None = None) -> dt.date:
     """
     value = normalise(number)
     if not _SHAPE.match(value):
-        raise InvalidResidentId("身份证号码应为18位：前17位数字，末位为数字或X")
+        raise InvalidResidentId(_("身份证号码应为18位：前17位数字，末位为数字或X"))
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise InvalidResidentId(f"身份证号码中的出生日期 {value[6:14]} 不是有效日期") from None
+        raise InvalidResidentId(_("身份证号码中的出生日期 %(d)s 不是有效日期") % {"d": value[6:14]}) from None
     today = today or timezone.localdate()
     if birth > today or birth.year < 1900:
-        raise InvalidResidentId(f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不合理")
+        raise InvalidResidentId(_("身份证号码中的出生日期 %(d)s 不合理") % {"d": birth.isoformat()})
     if check_character(value[:17]) != value[17]:
-        raise InvalidResidentId("身份证号码校验位错误（GB 11643），请核对后重新输入")
+        raise InvalidResidentId(_("身份证号码校验位错误（GB 11643），请核对后重新输入"))
     return birth
 
 

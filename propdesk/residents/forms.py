@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from propdesk.residents.choices import Gender, IdType, OccupantRole
+from propdesk.core.excel import XLSX
+from propdesk.estate.models import Project
+from propdesk.residents.choices import Gender, IdType, ImportKind, ImportMode, OccupantRole
 from propdesk.residents.models import ArchiveItemType
 
 
@@ -51,3 +53,19 @@ class PersonForm(forms.Form):
     emergency_phone = forms.CharField(label=_("紧急联系电话"), max_length=20, required=False)
     notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.FileField(label=_("照片（JPEG/PNG）"), required=False)
+
+
+class ImportUploadForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("项目"), queryset=Project.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label=_("导入内容"), choices=ImportKind.choices)
+    mode = forms.ChoiceField(
+        label=_("导入方式"), choices=ImportMode.choices, initial=ImportMode.ALL_OR_NOTHING, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=_("Excel 文件（.xlsx）"),
+        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX}"}),
+    )
+
+    def __init__(self, *args, project_ids: frozenset[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(pk__in=project_ids).order_by("code")

@@ -7,6 +7,8 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("overview/export.xlsx", views.overview_export, name="overview-export"),
     path("persons/<int:pk>/", views.person_detail, name="person"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("persons/<int:pk>/photo/", views.person_photo, name="person-photo"),
     path("persons/<int:pk>/reveal/<str:field>/", views.person_reveal, name="person-reveal"),
     path("houses/<int:pk>/occupants/add/", views.occupant_add, name="occupant-add"),
     path("occupancies/<int:pk>/end/", views.occupancy_end, name="occupancy-end"),
@@ -19,4 +21,8 @@ urlpatterns = [
     path("houses/<int:pk>/archive/loans/new/", views.loan_new, name="loan-new"),
     path("archive/loans/<int:pk>/<str:action>/", views.loan_action, name="loan-action"),
     path("imports/", views.imports, name="imports"),
+    path("imports/template/<str:kind>.xlsx", views.import_template, name="import-template"),
+    path("imports/<int:pk>/", views.import_job, name="import-job"),
+    path("imports/<int:pk>/progress/", views.import_job_progress, name="import-progress"),
+    path("imports/<int:pk>/errors.xlsx", views.import_job_errors, name="import-errors"),
 ]

@@ -1,30 +1,33 @@
 """Console pages for residents and archives: thin, calling selectors and services."""
 
 import datetime as dt
+from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from propdesk.accounts.roles import Cap
 from propdesk.core import scoping
-from propdesk.core.console import render_page, selected_project_ids
+from propdesk.core.console import SESSION_KEY, render_page, selected_project_ids
 from propdesk.core.errors import DomainError
-from propdesk.core.excel import xlsx_response
+from propdesk.core.excel import XLSX, xlsx_response
 from propdesk.core.masking import mask_phone
 from propdesk.estate.choices import HouseStatus
 from propdesk.estate.models import Building
 from propdesk.estate.views import access_house
+from propdesk.residents import imports as excel_import
 from propdesk.residents import selectors, services
-from propdesk.residents.choices import LoanStatus, OccupantRole
-from propdesk.residents.forms import ArchiveUploadForm, LoanForm, OccupantForm
+from propdesk.residents.choices import ImportKind, ImportStatus, LoanStatus, OccupantRole
+from propdesk.residents.forms import ArchiveUploadForm, ImportUploadForm, LoanForm, OccupantForm, PersonForm
 from propdesk.residents.house_sections import archive_context
-from propdesk.residents.models import ArchiveFile, ArchiveItemType, ArchiveLoan, Occupancy, Person
+from propdesk.residents.models import ArchiveFile, ArchiveItemType, ArchiveLoan, ImportJob, Occupancy, Person
 
 OVERVIEW_PAGE_SIZE = 50
 
@@ -111,9 +114,46 @@ def person_detail(request, pk: int):
         "person": person,
         "occupancies": person.occupancies.select_related("house").order_by("end_date", "-start_date"),
         "can_reveal": scoping.has_cap(request.user, Cap.PII_REVEAL, person.project_id),
+        "can_edit": scoping.has_cap(request.user, Cap.PERSON_CHANGE, person.project_id),
         "versions": person.history.select_related("history_user").order_by("-history_date")[:20],
     }
     return render_page(request, "residents/person_detail.html", context)
+
+
+@login_required
+def person_edit(request, pk: int):
+    """Edit a person (masked values are never put into the form: the ID number and
+    mobile fields are only filled for roles that may see them in full)."""
+    person = access_person(request.user, pk, Cap.PERSON_CHANGE)
+    can_reveal = scoping.has_cap(request.user, Cap.PII_REVEAL, person.project_id)
+    sensitive = {"mobile", "id_number"}
+    if request.method == "POST":
+        form = PersonForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+            if not can_reveal:
+                data = {k: v for k, v in data.items() if k not in sensitive or v}
+            try:
+                services.person_update(person=person, photo=form.cleaned_data["photo"], by=request.user, **data)
+                messages.success(request, _("已保存"))
+                return redirect("residents:person", pk=person.pk)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    else:
+        initial = {name: getattr(person, name) for name in PersonForm.base_fields if name != "photo"}
+        if not can_reveal:
+            initial.update(mobile="", id_number="")
+        form = PersonForm(initial=initial)
+    return render_page(request, "residents/person_form.html", {"person": person, "form": form, "can_reveal": can_reveal})
+
+
+@login_required
+def person_photo(request, pk: int):
+    """A person's photo, served only within the viewer's projects (never as public media)."""
+    person = access_person(request.user, pk)
+    if not person.photo:
+        return HttpResponse(status=404)
+    return FileResponse(person.photo.open("rb"))
 
 
 @login_required
@@ -325,7 +365,90 @@ def loan_action(request, pk: int, action: str):
     return redirect("residents:loans")
 
 
+# --- Excel import (数据导入) -----------------------------------------------------------
+
+IMPORT_JOBS_SHOWN = 20
+IMPORT_ERRORS_SHOWN = 500
+
+
+def _import_project_ids(user) -> frozenset[int]:
+    """The projects the user may import into; none at all → 403 (the page is not an object)."""
+    project_ids = scoping.visible_project_ids(user, Cap.DATA_IMPORT)
+    if not project_ids:
+        raise PermissionDenied
+    return project_ids
+
+
+def access_import_job(user, pk: int) -> ImportJob:
+    return scoping.access(ImportJob.objects.select_related("project", "created_by"), user, Cap.DATA_IMPORT, pk=pk)
+
+
 @login_required
 def imports(request):
-    """Excel import of houses and residents (filled in by the import work)."""
-    return render_page(request, "residents/imports.html", {})
+    """Excel import of houses and residents: upload, templates, recent jobs."""
+    project_ids = _import_project_ids(request.user)
+    chosen = request.session.get(SESSION_KEY)
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        project_ids=project_ids,
+        initial={"project": chosen if chosen in project_ids else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = excel_import.import_job_create(
+                project=data["project"], kind=data["kind"], mode=data["mode"], upload=data["file"], by=request.user
+            )
+            return redirect("residents:import-job", pk=job.pk)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    jobs = (
+        ImportJob.objects.filter(project_id__in=selected_project_ids(request, Cap.DATA_IMPORT))
+        .select_related("project", "created_by")
+        .order_by("-created_at", "-id")[:IMPORT_JOBS_SHOWN]
+    )
+    context = {"form": form, "jobs": jobs, "kinds": ImportKind.choices, "max_rows": excel_import.MAX_ROWS}
+    return render_page(request, "residents/imports.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def import_template(request, kind: str):
+    """The empty .xlsx template with the Chinese headers."""
+    _import_project_ids(request.user)
+    if kind not in ImportKind.values:
+        raise Http404
+    content = excel_import.import_template(kind=kind)
+    filename = _("%(kind)s导入模板.xlsx") % {"kind": ImportKind(kind).label}
+    return FileResponse(BytesIO(content), as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def _import_job_context(job: ImportJob) -> dict:
+    return {
+        "job": job,
+        "done": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "errors_shown": job.errors[:IMPORT_ERRORS_SHOWN],
+        "errors_more": max(0, len(job.errors) - IMPORT_ERRORS_SHOWN),
+        "writing": job.status == ImportStatus.RUNNING and job.total_rows and job.processed_rows >= job.total_rows,
+    }
+
+
+@login_required
+def import_job(request, pk: int):
+    """One import: a progress bar (polled with htmx) and then its summary and errors."""
+    job = access_import_job(request.user, pk)
+    return render_page(request, "residents/import_job.html", _import_job_context(job), fragment="residents/_import_progress.html")
+
+
+@login_required
+def import_job_progress(request, pk: int):
+    job = access_import_job(request.user, pk)
+    return render(request, "residents/_import_progress.html", _import_job_context(job))
+
+
+@login_required
+def import_job_errors(request, pk: int):
+    """Every error of an import as Excel: row, column, message."""
+    job = access_import_job(request.user, pk)
+    rows = ([error["row"] or "", error["column"], error["message"]] for error in job.errors)
+    return xlsx_response(f"导入错误-{job.pk}.xlsx", _("错误明细"), [_("行号"), _("列"), _("错误说明")], rows)
