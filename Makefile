@@ -40,6 +40,7 @@ browsers:
 	@bash scripts/ensure-chromium
 
 test: venv browsers
+	@mkdir -p $(PROPDESK_VAR_DIR)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -q -n 2

@@ -24,3 +24,13 @@ def test_database_outage_gives_503_in_chinese_not_a_traceback():
     response = middleware.process_exception(RequestFactory().get("/"), OperationalError("could not connect to server"))
     assert response.status_code == 503 and "数据库" in response.content.decode() and response["Retry-After"]
     assert middleware.process_exception(RequestFactory().get("/"), ValueError("other")) is None
+
+
+def test_console_stylesheet_and_htmx_are_served_by_the_app(world, client):
+    """Nothing comes from the internet: the page's CSS and htmx are found locally."""
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("propdesk/console.css") and finders.find("django_htmx/htmx-2.min.js")
+    client.force_login(world.assistant)
+    html = client.get(reverse("core:home")).content.decode()
+    assert "/static/propdesk/console.css" in html and "htmx" in html and "http://" not in html.split("<body")[0]
