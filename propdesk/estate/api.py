@@ -1,21 +1,21 @@
 """Estate API (/api/v1/): projects, buildings, entrances, houses, parking spaces.
 
-Views are thin: rows come through the scoping helper, input is shaped by a `…Input`
-serializer, writes go to `estate.services`, and results are shown by a `…Output`
-serializer. A `DomainError` becomes 400 {code, message, field} in `core.api`.
+Views are thin: rows come through the scoping helper (`core.api.ScopedViewSet`), input
+is shaped by a `…Input` serializer, writes go to `estate.services`, and results are
+shown by a `…Output` serializer. A `DomainError` becomes 400 {code, message, field} in
+`core.api`.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
 from propdesk.accounts.roles import Cap
 from propdesk.core import scoping
+from propdesk.core.api import ScopedViewSet, read_input
 from propdesk.estate import services
 from propdesk.estate.filters import BuildingFilter, EntranceFilter, HouseFilter, ParkingSpaceFilter
 from propdesk.estate.models import Building, Entrance, House, ParkingSpace, Project
@@ -29,38 +29,6 @@ from propdesk.estate.serializers import (
     ParkingSpaceOutput,
     ProjectOutput,
 )
-
-
-class ScopedViewSet(viewsets.GenericViewSet):
-    """A viewset whose every row comes through the scoping helper: lists through
-    `scoping.restrict`, single rows through `scoping.access` — 404 alike for a missing
-    row, another project's row and a row the caller may see but not change.
-
-    `view_cap` guards the reads; `action_caps` names the capability of each write."""
-
-    view_cap: Cap = Cap.HOUSE_VIEW
-    action_caps: dict[str, Cap] = {}
-    scope_field = "project"
-
-    def action_cap(self) -> Cap:
-        return self.action_caps.get(self.action, self.view_cap)
-
-    def get_queryset(self) -> QuerySet:
-        return scoping.restrict(super().get_queryset(), self.request.user, self.action_cap(), field=self.scope_field)
-
-    def get_object(self):
-        obj = scoping.access(
-            super().get_queryset(), self.request.user, self.action_cap(), field=self.scope_field, pk=self.kwargs["pk"]
-        )
-        self.check_object_permissions(self.request, obj)
-        return obj
-
-
-def read_input(serializer_class: type[Serializer], request, **kwargs) -> dict:
-    """The validated input of a call, or 400 {code, message, field}."""
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -99,7 +99,10 @@ class House(ProjectScopedModel, TimestampedModel):
         verbose_name_plural = _("房屋")
         ordering = ["project", "building__number", "entrance__number", "room"]
         constraints = [models.UniqueConstraint(fields=["project", "code"], name="house_code_unique")]
-        indexes = [models.Index(fields=["code"], name="house_code_idx")]
+        indexes = [
+            models.Index(fields=["code"], name="house_code_idx"),
+            models.Index(fields=["project", "room"], name="house_room_idx"),  # search: a 4-digit room number
+        ]
 
     def __str__(self) -> str:
         return self.code

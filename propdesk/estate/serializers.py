@@ -5,38 +5,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 
+from propdesk.core.api import InputSerializer
 from propdesk.estate.choices import HouseStatus, Usage
 from propdesk.estate.models import Building, Entrance, House, ParkingSpace, Project
 
 # Building, entrance and room numbers make up the house code `3-2-1201` (housecode.py).
 _CODE_PART = r"^[0-9A-Za-z]{1,8}$"
 _SMALLINT = (-32768, 32767)  # House.floor is a SmallIntegerField
-
-
-class InputSerializer(serializers.Serializer):
-    """The input of one API call. Field errors name the field in Chinese
-    (“建筑面积：请填写合法的数字。”) so the {code, message, field} body reads on its own."""
-
-    def to_internal_value(self, data):
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError(_labelled(self.fields, exc.detail)) from None
-
-
-def _labelled(fields, detail):
-    if not isinstance(detail, dict):
-        return detail
-    labelled = {}
-    for name, errors in detail.items():
-        field = fields.get(name)
-        label = getattr(field, "label", None)
-        if label and isinstance(errors, list):
-            errors = [ErrorDetail(f"{label}：{e}", code=e.code) if isinstance(e, ErrorDetail) else e for e in errors]
-        labelled[name] = errors
-    return labelled
 
 
 # --- output -----------------------------------------------------------------------------

@@ -94,17 +94,21 @@ def house_create(
 @transaction.atomic
 def house_update(*, house: House, by=None, **fields) -> House:
     """Edit a house's descriptive fields; the status changes only through
-    `house_change_status`, and the code only through its parts (not editable here)."""
+    `house_change_status`, and the code only through its parts (not editable here).
+    Nothing is saved — and no history row written — when no value actually changes."""
     allowed = {"floor", "area", "usage", "sold", "handover_date", "notes"}
     unknown = set(fields) - allowed
     if unknown:
         raise DomainError("house_field_readonly", _("不能在此修改：%(f)s") % {"f": ", ".join(sorted(unknown))})
     if "area" in fields:
         _check_area(fields["area"])
-    for name, value in fields.items():
-        setattr(house, name, value)
+    changed = [name for name, value in fields.items() if getattr(house, name) != value]
+    if not changed:
+        return house
+    for name in changed:
+        setattr(house, name, fields[name])
     house._history_user = by
-    house.save()
+    house.save(update_fields=[*changed, "updated_at"])
     return house
 
 

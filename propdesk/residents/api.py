@@ -1,10 +1,12 @@
-"""Resident and archive API (/api/v1/): persons, occupancies, the house archive, scans,
-archive loans and the one search box.
+"""Resident and archive API (/api/v1/): persons, occupancies (with 住户登记 and house
+transfer under houses/{id}/), the house archive, scans, archive loans and the one search
+box.
 
-Same shape as `estate.api`: rows through the scoping helper (`ScopedViewSet`), input
-through a `…Input` serializer, writes through `residents.services`, results through a
-`…Output` serializer. Every object a call refers to — in the URL or in the body — is
-found with the capability the call needs, so "not yours" and "missing" are both 404.
+Same shape as `estate.api`: rows through the scoping helper (`core.api.ScopedViewSet`),
+input through a `…Input` serializer, writes through `residents.services`, results
+through a `…Output` serializer. Every object a call refers to — in the URL or in the
+body — is found with the capability the call needs, so "not yours" and "missing" are
+both 404.
 """
 
 from __future__ import annotations
@@ -20,22 +22,34 @@ from rest_framework.views import APIView
 
 from propdesk.accounts.roles import Cap
 from propdesk.core import scoping
-from propdesk.estate.api import ScopedViewSet, read_input
+from propdesk.core.api import ScopedViewSet, read_input
 from propdesk.estate.models import House, Project
 from propdesk.residents import selectors, services
 from propdesk.residents.choices import ArchiveItemStatus
 from propdesk.residents.filters import ArchiveFileFilter, ArchiveLoanFilter, OccupancyFilter, PersonFilter
-from propdesk.residents.models import ArchiveFile, ArchiveItem, ArchiveItemType, ArchiveLoan, Occupancy, Person
+from propdesk.residents.models import (
+    ArchiveFile,
+    ArchiveItem,
+    ArchiveItemType,
+    ArchiveLoan,
+    Occupancy,
+    PaperArchive,
+    Person,
+)
 from propdesk.residents.serializers import (
     ArchiveFileOutput,
     ArchiveFileUploadInput,
+    ArchiveItemSetInput,
     ArchiveLoanDecisionInput,
     ArchiveLoanOutput,
     ArchiveLoanRequestInput,
     HouseArchiveOutput,
+    HouseTransferInput,
     OccupancyCreateInput,
     OccupancyEndInput,
     OccupancyOutput,
+    OccupantRegisterInput,
+    PaperArchiveInput,
     PersonCreateInput,
     PersonOutput,
     PersonUpdateInput,
@@ -89,6 +103,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 @extend_schema_view(
     create=extend_schema(request=OccupancyCreateInput, responses={201: OccupancyOutput}),
     end=extend_schema(request=OccupancyEndInput, responses=OccupancyOutput),
+    primary=extend_schema(request=None, responses=OccupancyOutput, description="设为该房屋的主要联系人；原主要联系人随之取消。"),
 )
 class OccupancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Occupancies (入住登记): a person's tie to a house. Ended, never deleted (MOV-11)."""
@@ -97,7 +112,7 @@ class OccupancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     serializer_class = OccupancyOutput
     filterset_class = OccupancyFilter
     view_cap = Cap.PERSON_VIEW
-    action_caps = {"end": Cap.PERSON_CHANGE}
+    action_caps = {"end": Cap.PERSON_CHANGE, "primary": Cap.PERSON_CHANGE}
 
     def create(self, request):
         data = read_input(OccupancyCreateInput, request)
@@ -112,6 +127,11 @@ class OccupancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         data = read_input(OccupancyEndInput, request)
         services.occupancy_end(occupancy=occupancy, end_date=data["end_date"], reason=data["end_reason"], by=request.user)
         occupancy.refresh_from_db()
+        return Response(OccupancyOutput(occupancy).data)
+
+    @action(detail=True, methods=["post"])
+    def primary(self, request, pk=None):
+        occupancy = services.occupancy_set_primary_contact(occupancy=self.get_object(), by=request.user)
         return Response(OccupancyOutput(occupancy).data)
 
 
@@ -212,22 +232,76 @@ def _checklist_line(item_type: ArchiveItemType, item: ArchiveItem | None) -> dic
     }
 
 
+def _house_archive(house: House) -> dict:
+    return HouseArchiveOutput(
+        {
+            "house": house.pk,
+            "house_code": house.code,
+            "completeness": selectors.archive_completeness(house),
+            "checklist": [_checklist_line(item_type, item) for item_type, item in selectors.archive_checklist(house)],
+            "paper": PaperArchive.objects.filter(house=house).first(),
+        }
+    ).data
+
+
 class HouseArchiveView(APIView):
     """GET houses/{id}/archive/ — the checklist with each line's state, the completeness
     (ARC-2) and the paper file's location (ARC-3)."""
 
     @extend_schema(responses=HouseArchiveOutput)
     def get(self, request, pk: int):
-        house = _access(House.objects.all(), request, Cap.ARCHIVE_VIEW, pk)
-        completeness = selectors.archive_completeness(house)
-        archive = {
-            "house": house.pk,
-            "house_code": house.code,
-            "completeness": completeness,
-            "checklist": [_checklist_line(item_type, item) for item_type, item in selectors.archive_checklist(house)],
-            "paper": getattr(house, "paper_archive", None),
-        }
-        return Response(HouseArchiveOutput(archive).data)
+        return Response(_house_archive(_access(House.objects.all(), request, Cap.ARCHIVE_VIEW, pk)))
+
+
+class HouseArchiveItemView(APIView):
+    """POST houses/{id}/archive/items/ — mark one checklist line missing, received or not
+    applicable (ARC-2); answers with the whole archive and its new completeness."""
+
+    @extend_schema(request=ArchiveItemSetInput, responses=HouseArchiveOutput)
+    def post(self, request, pk: int):
+        house = _access(House.objects.all(), request, Cap.ARCHIVE_CHANGE, pk)
+        data = read_input(ArchiveItemSetInput, request)
+        item_type = _access(ArchiveItemType.objects.all(), request, Cap.ARCHIVE_CHANGE, data.pop("item_type"))
+        services.archive_item_set(house=house, item_type=item_type, by=request.user, **data)
+        return Response(_house_archive(house))
+
+
+class HousePaperArchiveView(APIView):
+    """PUT houses/{id}/archive/paper/ — where the paper file is kept (双档案, ARC-3)."""
+
+    @extend_schema(request=PaperArchiveInput, responses=HouseArchiveOutput)
+    def put(self, request, pk: int):
+        house = _access(House.objects.all(), request, Cap.ARCHIVE_CHANGE, pk)
+        services.paper_archive_set(house=house, by=request.user, **read_input(PaperArchiveInput, request))
+        return Response(_house_archive(house))
+
+
+class HouseTransferView(APIView):
+    """POST houses/{id}/transfer/ — house transfer (房屋转让, MOV-13): the owner and
+    co-owners are ended as "transferred" on the transfer date and the new owners
+    registered, the first as owner and primary contact. Family members and tenants stay
+    until deregistered on their own. Answers with the new occupancies."""
+
+    @extend_schema(request=HouseTransferInput, responses={201: OccupancyOutput(many=True)})
+    def post(self, request, pk: int):
+        house = _access(House.objects.all(), request, Cap.PERSON_CHANGE, pk)
+        data = read_input(HouseTransferInput, request)
+        owners = [_access(Person.objects.all(), request, Cap.PERSON_CHANGE, person) for person in data["new_owners"]]
+        created = services.house_transfer(house=house, new_owners=owners, transfer_date=data["transfer_date"], by=request.user)
+        return Response(OccupancyOutput(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class HouseOccupantView(APIView):
+    """POST houses/{id}/occupants/ — 住户登记 in one call: the person is found by ID
+    number in the house's project (and updated) or created, then tied to the house."""
+
+    @extend_schema(request=OccupantRegisterInput, responses={201: OccupancyOutput})
+    def post(self, request, pk: int):
+        house = _access(House.objects.all(), request, Cap.PERSON_CHANGE, pk)
+        data = read_input(OccupantRegisterInput, request)
+        person_data = {field: data.pop(field) for field in services.PERSON_FIELDS if field in data}
+        occupancy = services.occupant_register(house=house, person_data=person_data, by=request.user, **data)
+        return Response(OccupancyOutput(occupancy).data, status=status.HTTP_201_CREATED)
 
 
 _SEARCH_HELP = "房号、姓名、拼音首字母、手机号（或尾号）、证件号（或尾号）；为空时不返回结果"

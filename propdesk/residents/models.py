@@ -64,6 +64,7 @@ class Person(ProjectScopedModel, TimestampedModel):
             models.Index(fields=["project", "id_last4"], name="person_id4_idx"),
             models.Index(fields=["project", "name_initials"], name="person_initials_idx"),
             models.Index(fields=["project", "name"], name="person_name_idx"),
+            models.Index(fields=["id_number"], condition=~Q(id_number=""), name="person_id_number_idx"),
         ]
 
     def __str__(self) -> str:

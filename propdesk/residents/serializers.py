@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from propdesk.core.api import InputSerializer
 from propdesk.core.masking import mask_id_number, mask_phone
 from propdesk.estate.models import House
-from propdesk.estate.serializers import InputSerializer
 from propdesk.residents.choices import ArchiveItemStatus, Gender, IdType, LoanStatus, OccupancyEnd, OccupantRole
 from propdesk.residents.models import ArchiveFile, ArchiveLoan, Occupancy, Person, PiiAccess
 
@@ -176,6 +176,29 @@ class OccupancyCreateInput(InputSerializer):
     is_primary_contact = serializers.BooleanField(label=_("主要联系人"), default=False)
 
 
+class OccupantRegisterInput(PersonUpdateInput):
+    """住户登记 at one house: the person (found by ID number in the project and updated,
+    or created) and their tie to the house."""
+
+    role = serializers.ChoiceField(label=_("身份"), choices=OccupantRole.choices)
+    start_date = serializers.DateField(label=_("起始日期"))
+    is_primary_contact = serializers.BooleanField(label=_("主要联系人"), default=False)
+
+
+class HouseTransferInput(InputSerializer):
+    """House transfer (MOV-13): the new owners in order — the first becomes the owner and
+    primary contact, the others co-owners."""
+
+    # An empty list is refused by house_transfer, with the rule's own error (MOV-13).
+    new_owners = serializers.ListField(label=_("新业主"), child=serializers.IntegerField(min_value=1), max_length=10)
+    transfer_date = serializers.DateField(label=_("转让日期"))
+
+    def validate_new_owners(self, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError(_("同一人员只能填写一次"), code="duplicate")
+        return value
+
+
 class OccupancyEndInput(InputSerializer):
     """Deregistration (MOV-11): the row is ended with a date and reason, never deleted."""
 
@@ -217,6 +240,22 @@ class HouseArchiveOutput(serializers.Serializer):
     completeness = CompletenessOutput()
     checklist = ChecklistLineOutput(many=True)
     paper = PaperArchiveOutput(allow_null=True)
+
+
+class ArchiveItemSetInput(InputSerializer):
+    """One checklist line of a house marked missing / received / not applicable (ARC-2)."""
+
+    item_type = serializers.IntegerField(label=_("档案项目"), min_value=1)
+    status = serializers.ChoiceField(label=_("状态"), choices=ArchiveItemStatus.choices)
+    note = serializers.CharField(label=_("备注"), max_length=200, allow_blank=True, default="")
+
+
+class PaperArchiveInput(InputSerializer):
+    """Where the paper file of a house is kept (双档案, ARC-3); a part left out is cleared."""
+
+    cabinet = serializers.CharField(label=_("档案柜"), max_length=30, allow_blank=True, default="")
+    box = serializers.CharField(label=_("档案盒"), max_length=30, allow_blank=True, default="")
+    folder = serializers.CharField(label=_("档案袋/夹"), max_length=30, allow_blank=True, default="")
 
 
 class ArchiveFileOutput(serializers.ModelSerializer):

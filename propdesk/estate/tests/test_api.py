@@ -2,8 +2,9 @@
 other project / no login), filters, the {code, message, field} error body, token and
 session auth, the locked query count of the house list, and the schema and docs pages.
 
-The matrices state which roles may act — written out here, not read from ROLE_CAPS, so
-a wrong capability table fails a test instead of agreeing with it.
+Each matrix is one test per endpoint running every cell on one `world`
+(`propdesk.core.testing.check_matrix`); who may act is written out there as the rule,
+not read from ROLE_CAPS, so a wrong capability table fails a test.
 """
 
 from __future__ import annotations
@@ -14,83 +15,11 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from propdesk.core.testing import DESK, HOUSE_VIEWERS, api_client, check_matrix, listed
 from propdesk.estate.models import Building, Entrance, House, HouseStatusChange, ParkingSpace
 from propdesk.estate.services import house_create
 
-STAFF_ROLES = [
-    "assistant",
-    "supervisor",
-    "manager",
-    "engineer",
-    "guard",
-    "cleaner",
-    "cashier",
-    "archivist",
-    "head_office",
-    "admin",
-]
-COMPANY_WIDE = {"head_office", "admin"}  # memberships without a project: every project
-
-# Who may do what (accounts/roles.py, written out as the rule).
-HOUSE_VIEWERS = set(STAFF_ROLES)
-PERSON_VIEWERS = HOUSE_VIEWERS - {"cleaner"}
-DESK = {"assistant", "supervisor", "manager", "archivist", "admin"}  # change houses, persons, archive
-ARCHIVE_VIEWERS = DESK | {"head_office"}
-PII_REVEALERS = {"supervisor", "manager", "archivist", "admin"}
-LENDERS = {"supervisor", "manager", "archivist", "admin"}
-LOAN_APPROVERS = {"supervisor", "manager", "admin"}
-
-
-def _may(role: str | None, where: str, allowed: set[str]) -> bool:
-    return role in allowed and (where == "own" or role in COMPANY_WIDE)
-
-
-def matrix(allowed: set[str], ok: int = 200):
-    """(role, where, status): the allowed roles get `ok` in their own project (company-wide
-    roles in both); everyone else — a resident account too — gets the 404 of a missing
-    object; nobody logged in gets 401."""
-    rows = [
-        pytest.param(role, where, ok if _may(role, where, allowed) else 404, id=f"{role}-{where}")
-        for role in [*STAFF_ROLES, "resident"]
-        for where in ("own", "other")
-    ]
-    return [*rows, pytest.param(None, "own", 401, id="anonymous")]
-
-
-def list_matrix(allowed: set[str]):
-    """(role, where, listed): whether the row of that project appears in the list
-    (always 200); nobody logged in gets 401."""
-    rows = [
-        pytest.param(role, where, _may(role, where, allowed), id=f"{role}-{where}")
-        for role in [*STAFF_ROLES, "resident"]
-        for where in ("own", "other")
-    ]
-    return [*rows, pytest.param(None, "own", 401, id="anonymous")]
-
-
-def api_client(world, role: str | None) -> APIClient:
-    """A client acting as `role` of project a (company-wide roles: over both projects)."""
-    client = APIClient()
-    if role == "resident":
-        client.force_authenticate(world.resident_user)
-    elif role in COMPANY_WIDE:
-        client.force_authenticate(world.users[(role, "*")])
-    elif role is not None:
-        client.force_authenticate(world.users[(role, "a")])
-    return client
-
-
-def pick(world, where: str, own, other):
-    return own if where == "own" else other
-
-
-def assert_listed(response, expected, pk: int) -> None:
-    """`expected` is True/False (listed or not, with 200) or 401."""
-    if expected == 401:
-        assert response.status_code == 401, response.content
-        return
-    assert response.status_code == 200, response.content
-    assert (pk in {row["id"] for row in response.json()["results"]}) is expected
+ENDPOINTS = ["projects", "buildings", "entrances", "houses", "parking-spaces"]
 
 
 # --- projects, buildings, entrances, parking spaces (read-only) --------------------------
@@ -114,19 +43,22 @@ def _estate_rows(world, parking):
     }
 
 
-@pytest.mark.parametrize("endpoint", ["projects", "buildings", "entrances", "houses", "parking-spaces"])
-@pytest.mark.parametrize(("role", "where", "listed"), list_matrix(HOUSE_VIEWERS))
-def test_estate_lists_permission_matrix(world, parking, endpoint, role, where, listed):
-    row = pick(world, where, *_estate_rows(world, parking)[endpoint])
-    assert_listed(api_client(world, role).get(f"/api/v1/{endpoint}/"), listed, row.pk)
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_estate_lists_permission_matrix(world, parking, endpoint):
+    def get_list(client, cell):
+        row = cell.pick(*_estate_rows(world, parking)[endpoint])
+        return listed(client.get(f"/api/v1/{endpoint}/"), row.pk)
+
+    check_matrix(world, HOUSE_VIEWERS, get_list, refused=200)
 
 
-@pytest.mark.parametrize("endpoint", ["projects", "buildings", "entrances", "houses", "parking-spaces"])
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(HOUSE_VIEWERS))
-def test_estate_detail_permission_matrix(world, parking, endpoint, role, where, expected):
-    row = pick(world, where, *_estate_rows(world, parking)[endpoint])
-    response = api_client(world, role).get(f"/api/v1/{endpoint}/{row.pk}/")
-    assert response.status_code == expected, response.content
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_estate_detail_permission_matrix(world, parking, endpoint):
+    def get_detail(client, cell):
+        row = cell.pick(*_estate_rows(world, parking)[endpoint])
+        return client.get(f"/api/v1/{endpoint}/{row.pk}/")
+
+    check_matrix(world, HOUSE_VIEWERS, get_detail)
 
 
 def test_missing_and_foreign_house_look_the_same(world):
@@ -137,7 +69,7 @@ def test_missing_and_foreign_house_look_the_same(world):
     assert missing.json() == foreign.json() == {"code": "not_found", "message": "未找到", "field": None}
 
 
-@pytest.mark.parametrize("endpoint", ["projects", "buildings", "entrances", "houses", "parking-spaces"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_no_put_or_delete_and_read_only_endpoints_refuse_create(world, parking, endpoint):
     client = api_client(world, "admin")
     row = _estate_rows(world, parking)[endpoint][0]
@@ -151,33 +83,32 @@ def test_no_put_or_delete_and_read_only_endpoints_refuse_create(world, parking, 
 # --- houses: create, edit, status --------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK, ok=201))
-def test_house_create_permission_matrix(world, role, where, expected):
-    project = pick(world, where, world.project_a, world.project_b)
-    payload = {"project": project.pk, "building_number": "5", "entrance_number": "1", "room": "501", "floor": 5, "area": "80.00"}
-    response = api_client(world, role).post("/api/v1/houses/", payload, format="json")
-    assert response.status_code == expected, response.content
-    assert House.objects.filter(project=project, code="5-1-501").exists() is (expected == 201)
+def test_house_create_permission_matrix(world):
+    def create(client, cell):
+        project = cell.pick(world.project_a, world.project_b)
+        payload = {"project": project.pk, "building_number": "5", "entrance_number": "1", "room": "501", "floor": 5}
+        response = client.post("/api/v1/houses/", {**payload, "area": "80.00"}, format="json")
+        return response, House.objects.filter(project=project, code="5-1-501").exists()
+
+    check_matrix(world, DESK, create, ok=201)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK))
-def test_house_update_permission_matrix(world, role, where, expected):
-    house = pick(world, where, world.house_a, world.house_b)
-    response = api_client(world, role).patch(f"/api/v1/houses/{house.pk}/", {"notes": "阳台漏水已修"}, format="json")
-    assert response.status_code == expected, response.content
-    house.refresh_from_db()
-    assert (house.notes == "阳台漏水已修") is (expected == 200)
+def test_house_update_permission_matrix(world):
+    def patch(client, cell):
+        house = cell.pick(world.house_a, world.house_b)
+        response = client.patch(f"/api/v1/houses/{house.pk}/", {"notes": "阳台漏水已修"}, format="json")
+        return response, House.objects.get(pk=house.pk).notes == "阳台漏水已修"
+
+    check_matrix(world, DESK, patch)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK))
-def test_house_status_permission_matrix(world, role, where, expected):
-    house = pick(world, where, world.house_a, world.house_b)
-    response = api_client(world, role).post(
-        f"/api/v1/houses/{house.pk}/status/", {"status": "vacant", "reason": "交房"}, format="json"
-    )
-    assert response.status_code == expected, response.content
-    house.refresh_from_db()
-    assert (house.status == "vacant") is (expected == 200)
+def test_house_status_permission_matrix(world):
+    def change_status(client, cell):
+        house = cell.pick(world.house_a, world.house_b)
+        response = client.post(f"/api/v1/houses/{house.pk}/status/", {"status": "vacant", "reason": "交房"}, format="json")
+        return response, House.objects.get(pk=house.pk).status == "vacant"
+
+    check_matrix(world, DESK, change_status)
 
 
 def test_house_create_builds_the_code_and_records_the_first_status(world):
@@ -236,8 +167,24 @@ def test_validation_error_is_code_message_field_naming_the_field(world):
     response = api_client(world, "assistant").post("/api/v1/houses/", payload, format="json")
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid" and body["field"] == "area"
+    assert body["code"] == "required" and body["field"] == "area"
     assert body["message"].startswith("建筑面积：") and "必填" in body["message"]
+    assert body["errors"] == {"area": [body["message"]]}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "code"),
+    [
+        ({"area": "abc"}, "area", "invalid"),
+        ({"notes": "长" * 2001}, "notes", "max_length"),
+        ({"usage": "castle"}, "usage", "invalid_choice"),
+        ({"floor": 40000}, "floor", "max_value"),
+    ],
+)
+def test_validation_error_keeps_drfs_code(world, payload, field, code):
+    response = api_client(world, "assistant").patch(f"/api/v1/houses/{world.house_a.pk}/", payload, format="json")
+    body = response.json()
+    assert response.status_code == 400 and (body["code"], body["field"]) == (code, field), body
 
 
 def test_domain_error_is_code_message_field(world):

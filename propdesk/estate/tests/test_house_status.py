@@ -82,3 +82,11 @@ def test_house_changes_keep_history(world):
 def test_house_code_and_status_are_not_editable_directly(world):
     with pytest.raises(DomainError):
         house_update(house=world.house_a, status=HouseStatus.VACANT)
+
+
+def test_house_update_without_a_change_writes_no_history(world):
+    house_update(house=world.house_a, by=world.assistant)
+    house_update(house=world.house_a, area=Decimal("98.5"), notes=world.house_a.notes, by=world.assistant)
+    assert world.house_a.history.count() == 1
+    house_update(house=world.house_a, notes="阳台漏水已修", by=world.assistant)
+    assert world.house_a.history.count() == 2

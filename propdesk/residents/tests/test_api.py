@@ -1,6 +1,8 @@
 """Residents and archive API (/api/v1/): the permission matrix of every endpoint (role ×
-own project / other project / no login), ARC-5 masking and logged reveals, occupancies
-(MOV-11), the archive (ARC-2/3), archive loans (ARC-5), search, filters and query counts."""
+own project / other project / no login, one test per endpoint — see
+`propdesk.core.testing`), ARC-5 masking and logged reveals, occupancies (MOV-11),
+住户登记 and house transfer (MOV-13), the archive (ARC-2/3), archive loans (ARC-5),
+search, filters and query counts."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from propdesk.estate.tests.test_api import (
+from propdesk.core.testing import (
     ARCHIVE_VIEWERS,
     DESK,
     LENDERS,
@@ -18,18 +20,28 @@ from propdesk.estate.tests.test_api import (
     PERSON_VIEWERS,
     PII_REVEALERS,
     api_client,
-    assert_listed,
-    list_matrix,
-    matrix,
-    pick,
+    check_matrix,
+    listed,
 )
-from propdesk.residents.models import ArchiveFile, ArchiveItemType, ArchiveLoan, Occupancy, Person, PiiAccess
+from propdesk.estate.services import house_create
+from propdesk.residents.models import (
+    ArchiveFile,
+    ArchiveItem,
+    ArchiveItemType,
+    ArchiveLoan,
+    Occupancy,
+    PaperArchive,
+    Person,
+    PiiAccess,
+)
 from propdesk.residents.services import (
     archive_file_upload,
     archive_loan_decide,
     archive_loan_lend,
     archive_loan_request,
+    occupancy_end,
     occupant_register,
+    person_create,
 )
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -89,133 +101,191 @@ VIEWERS = {
 }
 
 
-def _matrix_for_each(table, make):
-    return [
-        pytest.param(endpoint, *param.values, id=f"{endpoint}-{param.id}")
-        for endpoint, allowed in table.items()
-        for param in make(allowed)
-    ]
-
-
 # --- reads: lists and details -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("endpoint", "role", "where", "listed"), _matrix_for_each(VIEWERS, list_matrix))
-def test_residents_lists_permission_matrix(world, scans, loans, endpoint, role, where, listed):
-    row = pick(world, where, *_rows(world, scans, loans)[endpoint])
-    assert_listed(api_client(world, role).get(f"/api/v1/{endpoint}/"), listed, row.pk)
+@pytest.mark.parametrize("endpoint", VIEWERS)
+def test_residents_lists_permission_matrix(world, scans, loans, endpoint):
+    def get_list(client, cell):
+        row = cell.pick(*_rows(world, scans, loans)[endpoint])
+        return listed(client.get(f"/api/v1/{endpoint}/"), row.pk)
+
+    check_matrix(world, VIEWERS[endpoint], get_list, refused=200)
 
 
-@pytest.mark.parametrize(("endpoint", "role", "where", "expected"), _matrix_for_each(VIEWERS, matrix))
-def test_residents_detail_permission_matrix(world, scans, loans, endpoint, role, where, expected):
-    row = pick(world, where, *_rows(world, scans, loans)[endpoint])
-    response = api_client(world, role).get(f"/api/v1/{endpoint}/{row.pk}/")
-    assert response.status_code == expected, response.content
+@pytest.mark.parametrize("endpoint", VIEWERS)
+def test_residents_detail_permission_matrix(world, scans, loans, endpoint):
+    def get_detail(client, cell):
+        row = cell.pick(*_rows(world, scans, loans)[endpoint])
+        return client.get(f"/api/v1/{endpoint}/{row.pk}/")
+
+    check_matrix(world, VIEWERS[endpoint], get_detail)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(ARCHIVE_VIEWERS))
-def test_house_archive_permission_matrix(world, role, where, expected):
-    house = pick(world, where, world.house_a, world.house_b)
-    response = api_client(world, role).get(f"/api/v1/houses/{house.pk}/archive/")
-    assert response.status_code == expected, response.content
+def test_house_archive_permission_matrix(world):
+    def get_archive(client, cell):
+        return client.get(f"/api/v1/houses/{cell.pick(world.house_a, world.house_b).pk}/archive/")
+
+    check_matrix(world, ARCHIVE_VIEWERS, get_archive)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(ARCHIVE_VIEWERS))
-def test_archive_file_download_permission_matrix(world, scans, role, where, expected):
-    scan = pick(world, where, scans["a"], scans["b"])
-    response = api_client(world, role).get(f"/api/v1/archive-files/{scan.pk}/download/")
-    assert response.status_code == expected
-    if expected == 200:
-        assert b"".join(response.streaming_content) == PDF
-        assert response["Content-Type"] == "application/pdf"
+def test_archive_file_download_permission_matrix(world, scans):
+    def download(client, cell):
+        response = client.get(f"/api/v1/archive-files/{cell.pick(scans['a'], scans['b']).pk}/download/")
+        delivered = response.status_code == 200 and b"".join(response.streaming_content) == PDF
+        return response, delivered and response["Content-Type"] == "application/pdf"
+
+    check_matrix(world, ARCHIVE_VIEWERS, download)
 
 
-@pytest.mark.parametrize(("role", "where", "found"), list_matrix(PERSON_VIEWERS))
-def test_search_permission_matrix(world, role, where, found):
+def test_search_permission_matrix(world):
     """Persons are found only in projects where the caller may see persons."""
-    person = pick(world, where, world.person_a, world.person_b)
-    response = api_client(world, role).get("/api/v1/search/", {"q": person.name})
-    if found == 401:
-        assert response.status_code == 401
-        return
-    assert response.status_code == 200
-    assert (person.pk in [p["id"] for p in response.json()["persons"]]) is found
+
+    def search(client, cell):
+        person = cell.pick(world.person_a, world.person_b)
+        return listed(client.get("/api/v1/search/", {"q": person.name}), person.pk, key="persons")
+
+    check_matrix(world, PERSON_VIEWERS, search, refused=200)
 
 
 # --- writes: persons --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK, ok=201))
-def test_person_create_permission_matrix(world, role, where, expected):
-    project = pick(world, where, world.project_a, world.project_b)
-    payload = {"project": project.pk, "name": "王五", "mobile": "137 0000 1234"}
-    response = api_client(world, role).post("/api/v1/persons/", payload, format="json")
-    assert response.status_code == expected, response.content
-    assert Person.objects.filter(project=project, name="王五").exists() is (expected == 201)
+def test_person_create_permission_matrix(world):
+    def create(client, cell):
+        project = cell.pick(world.project_a, world.project_b)
+        payload = {"project": project.pk, "name": "王五", "mobile": "137 0000 1234"}
+        response = client.post("/api/v1/persons/", payload, format="json")
+        return response, Person.objects.filter(project=project, name="王五").exists()
+
+    check_matrix(world, DESK, create, ok=201)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK))
-def test_person_update_permission_matrix(world, role, where, expected):
-    person = pick(world, where, world.person_a, world.person_b)
-    response = api_client(world, role).patch(f"/api/v1/persons/{person.pk}/", {"notes": "周末在家"}, format="json")
-    assert response.status_code == expected, response.content
-    person.refresh_from_db()
-    assert (person.notes == "周末在家") is (expected == 200)
+def test_person_update_permission_matrix(world):
+    def patch(client, cell):
+        person = cell.pick(world.person_a, world.person_b)
+        response = client.patch(f"/api/v1/persons/{person.pk}/", {"notes": "周末在家"}, format="json")
+        return response, Person.objects.get(pk=person.pk).notes == "周末在家"
+
+    check_matrix(world, DESK, patch)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(PII_REVEALERS))
-def test_arc5_reveal_permission_matrix(world, role, where, expected):
-    person = pick(world, where, world.person_a, world.person_b)
-    response = api_client(world, role).post(f"/api/v1/persons/{person.pk}/reveal/", {"field": "mobile"}, format="json")
-    assert response.status_code == expected, response.content
-    assert PiiAccess.objects.filter(person=person).count() == (1 if expected == 200 else 0)
+def test_arc5_reveal_permission_matrix(world):
+    def reveal(client, cell):
+        person = cell.pick(world.person_a, world.person_b)
+        response = client.post(f"/api/v1/persons/{person.pk}/reveal/", {"field": "mobile"}, format="json")
+        return response, PiiAccess.objects.filter(person=person).exists()
+
+    check_matrix(world, PII_REVEALERS, reveal)
 
 
 # --- writes: occupancies ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK, ok=201))
-def test_occupancy_create_permission_matrix(world, role, where, expected):
-    house, person = pick(world, where, (world.house_a, world.person_a), (world.house_b, world.person_b))
-    payload = {"house": house.pk, "person": person.pk, "role": "family", "start_date": "2024-05-01"}
-    response = api_client(world, role).post("/api/v1/occupancies/", payload, format="json")
-    assert response.status_code == expected, response.content
-    assert Occupancy.objects.filter(house=house, person=person, role="family").exists() is (expected == 201)
+def test_occupancy_create_permission_matrix(world):
+    def create(client, cell):
+        house, person = cell.pick((world.house_a, world.person_a), (world.house_b, world.person_b))
+        payload = {"house": house.pk, "person": person.pk, "role": "family", "start_date": "2024-05-01"}
+        response = client.post("/api/v1/occupancies/", payload, format="json")
+        return response, Occupancy.objects.filter(house=house, person=person, role="family").exists()
+
+    check_matrix(world, DESK, create, ok=201)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK))
-def test_occupancy_end_permission_matrix(world, role, where, expected):
-    occupancy = pick(world, where, world.owner_a, world.owner_b)
-    response = api_client(world, role).post(f"/api/v1/occupancies/{occupancy.pk}/end/", {"end_date": "2024-06-30"}, format="json")
-    assert response.status_code == expected, response.content
-    occupancy.refresh_from_db()
-    assert (occupancy.end_date == dt.date(2024, 6, 30)) is (expected == 200)
+def test_occupancy_end_permission_matrix(world):
+    def end(client, cell):
+        occupancy = cell.pick(world.owner_a, world.owner_b)
+        response = client.post(f"/api/v1/occupancies/{occupancy.pk}/end/", {"end_date": "2024-06-30"}, format="json")
+        return response, Occupancy.objects.get(pk=occupancy.pk).end_date == dt.date(2024, 6, 30)
+
+    check_matrix(world, DESK, end)
+
+
+def test_occupancy_primary_contact_permission_matrix(world):
+    family_a = occupant_register(
+        house=world.house_a, person_data={"name": "张小明"}, role="family", start_date=dt.date(2024, 1, 1)
+    )
+    assert not world.owner_b.is_primary_contact
+
+    def make_primary(client, cell):
+        occupancy = cell.pick(family_a, world.owner_b)
+        response = client.post(f"/api/v1/occupancies/{occupancy.pk}/primary/", format="json")
+        return response, Occupancy.objects.get(pk=occupancy.pk).is_primary_contact
+
+    check_matrix(world, DESK, make_primary)
+
+
+def test_occupant_register_permission_matrix(world):
+    def register(client, cell):
+        house = cell.pick(world.house_a, world.house_b)
+        payload = {"name": "王五", "mobile": "13700001234", "role": "tenant", "start_date": "2024-05-01"}
+        response = client.post(f"/api/v1/houses/{house.pk}/occupants/", payload, format="json")
+        return response, Occupancy.objects.filter(house=house, person__name="王五", role="tenant").exists()
+
+    check_matrix(world, DESK, register, ok=201)
+
+
+def test_mov13_house_transfer_permission_matrix(world):
+    buyers = {
+        code: person_create(project=project, name="新业主") for code, project in (("a", world.project_a), ("b", world.project_b))
+    }
+
+    def transfer(client, cell):
+        house, buyer = cell.pick((world.house_a, buyers["a"]), (world.house_b, buyers["b"]))
+        payload = {"new_owners": [buyer.pk], "transfer_date": "2024-06-01"}
+        response = client.post(f"/api/v1/houses/{house.pk}/transfer/", payload, format="json")
+        return response, Occupancy.objects.filter(house=house, person=buyer, role="owner", end_date=None).exists()
+
+    check_matrix(world, DESK, transfer, ok=201)
 
 
 # --- writes: archive --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(DESK, ok=201))
-def test_archive_file_upload_permission_matrix(world, role, where, expected):
-    house = pick(world, where, world.house_a, world.house_b)
-    response = api_client(world, role).post("/api/v1/archive-files/", {"house": house.pk, "file": _pdf()}, format="multipart")
-    assert response.status_code == expected, response.content
-    assert ArchiveFile.objects.filter(house=house).exists() is (expected == 201)
+def test_archive_file_upload_permission_matrix(world):
+    def upload(client, cell):
+        house = cell.pick(world.house_a, world.house_b)
+        response = client.post("/api/v1/archive-files/", {"house": house.pk, "file": _pdf()}, format="multipart")
+        return response, ArchiveFile.objects.filter(house=house).exists()
+
+    check_matrix(world, DESK, upload, ok=201)
 
 
-@pytest.mark.parametrize(("role", "where", "expected"), matrix(LENDERS, ok=201))
-def test_archive_loan_request_permission_matrix(world, role, where, expected):
-    house = pick(world, where, world.house_a, world.house_b)
-    payload = {
-        "house": house.pk,
-        "items": "入伙会签单",
-        "borrower_name": "财务部 王芳",
-        "purpose": "核对产权人信息",
-        "due_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
-    }
-    response = api_client(world, role).post("/api/v1/archive-loans/", payload, format="json")
-    assert response.status_code == expected, response.content
-    assert ArchiveLoan.objects.filter(house=house).exists() is (expected == 201)
+def test_arc2_archive_item_set_permission_matrix(world):
+    def mark(client, cell):
+        house = cell.pick(world.house_a, world.house_b)
+        line = ArchiveItemType.objects.filter(project_id=house.project_id).first()
+        payload = {"item_type": line.pk, "status": "received"}
+        response = client.post(f"/api/v1/houses/{house.pk}/archive/items/", payload, format="json")
+        return response, ArchiveItem.objects.filter(house=house, item_type=line, status="received").exists()
+
+    check_matrix(world, DESK, mark)
+
+
+def test_arc3_paper_archive_permission_matrix(world):
+    def put_paper(client, cell):
+        house = cell.pick(world.house_a, world.house_b)
+        payload = {"cabinet": "A-03", "box": "12", "folder": "3-2-1201"}
+        response = client.put(f"/api/v1/houses/{house.pk}/archive/paper/", payload, format="json")
+        return response, PaperArchive.objects.filter(house=house, cabinet="A-03").exists()
+
+    check_matrix(world, DESK, put_paper)
+
+
+def test_archive_loan_request_permission_matrix(world):
+    def request_loan(client, cell):
+        house = cell.pick(world.house_a, world.house_b)
+        payload = {
+            "house": house.pk,
+            "items": "入伙会签单",
+            "borrower_name": "财务部 王芳",
+            "purpose": "核对产权人信息",
+            "due_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+        }
+        response = client.post("/api/v1/archive-loans/", payload, format="json")
+        return response, ArchiveLoan.objects.filter(house=house).exists()
+
+    check_matrix(world, LENDERS, request_loan, ok=201)
 
 
 LOAN_STEPS = {
@@ -227,21 +297,17 @@ LOAN_STEPS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("step", "role", "where", "expected"),
-    [
-        pytest.param(step, *param.values, id=f"{step}-{param.id}")
-        for step, (_before, allowed, _after, _body) in LOAN_STEPS.items()
-        for param in matrix(allowed)
-    ],
-)
-def test_arc5_loan_steps_permission_matrix(world, step, role, where, expected):
-    before, _allowed, after, body = LOAN_STEPS[step]
-    loan = _loan(world, pick(world, where, "a", "b"), before)
-    response = api_client(world, role).post(f"/api/v1/archive-loans/{loan.pk}/{step}/", body, format="json")
-    assert response.status_code == expected, response.content
-    loan.refresh_from_db()
-    assert loan.status == (after if expected == 200 else before)
+@pytest.mark.parametrize("step", LOAN_STEPS)
+def test_arc5_loan_steps_permission_matrix(world, step):
+    before, allowed, after, body = LOAN_STEPS[step]
+    loans = {code: _loan(world, code, before) for code in ("a", "b")}
+
+    def take_step(client, cell):
+        loan = cell.pick(loans["a"], loans["b"])
+        response = client.post(f"/api/v1/archive-loans/{loan.pk}/{step}/", body, format="json")
+        return response, ArchiveLoan.objects.get(pk=loan.pk).status == after
+
+    check_matrix(world, allowed, take_step)
 
 
 # --- ARC-5: masking and reveal ----------------------------------------------------------
@@ -389,6 +455,130 @@ def test_occupancy_filters(world):
     assert ids(house=world.house_b.pk) == set()
 
 
+def test_primary_contact_moves_to_the_chosen_occupancy(world):
+    family = occupant_register(house=world.house_a, person_data={"name": "张小明"}, role="family", start_date=dt.date(2024, 1, 1))
+    response = api_client(world, "assistant").post(f"/api/v1/occupancies/{family.pk}/primary/")
+    assert response.status_code == 200 and response.json()["is_primary_contact"] is True, response.content
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.is_primary_contact is False
+    assert Occupancy.objects.filter(house=world.house_a, is_primary_contact=True).get() == family
+
+
+def test_primary_contact_refused_for_an_ended_occupancy(world):
+    family = occupant_register(house=world.house_a, person_data={"name": "张小明"}, role="family", start_date=dt.date(2024, 1, 1))
+    occupancy_end(occupancy=family, end_date=dt.date(2024, 6, 30))
+    response = api_client(world, "assistant").post(f"/api/v1/occupancies/{family.pk}/primary/")
+    assert response.status_code == 400 and response.json()["code"] == "occupancy_ended"
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.is_primary_contact is True
+
+
+# --- 住户登记 (register an occupant at a house) --------------------------------------------
+
+
+def test_occupant_register_creates_the_person_and_ties_them_to_the_house(world):
+    payload = {"name": "王五", "mobile": "13700001234", "role": "tenant", "start_date": "2024-05-01", "is_primary_contact": True}
+    response = api_client(world, "assistant").post(f"/api/v1/houses/{world.house_a.pk}/occupants/", payload, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["house_code"], body["person_name"], body["role"], body["is_primary_contact"]) == (
+        "3-2-1201",
+        "王五",
+        "tenant",
+        True,
+    )
+    person = Person.objects.get(pk=body["person"])
+    assert person.project == world.project_a and person.mobile == "13700001234"
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.is_primary_contact is False
+    assert "13700001234" not in response.content.decode()
+
+
+def test_occupant_register_finds_the_person_by_id_number(world):
+    shop = house_create(project=world.project_a, building_number="9", entrance_number="1", room="101", floor=1, area=1)
+    payload = {"name": "张三", "id_number": FULL_ID, "mobile": "13900002222", "role": "owner", "start_date": "2024-05-01"}
+    response = api_client(world, "assistant").post(f"/api/v1/houses/{shop.pk}/occupants/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["person"] == world.person_a.pk
+    world.person_a.refresh_from_db()
+    assert world.person_a.mobile == "13900002222" and Person.objects.filter(project=world.project_a).count() == 1
+
+
+def test_gb11643_occupant_register_refuses_a_bad_id_number(world):
+    payload = {"name": "王五", "id_number": "110101199003076631", "role": "tenant", "start_date": "2024-05-01"}
+    response = api_client(world, "assistant").post(f"/api/v1/houses/{world.house_a.pk}/occupants/", payload, format="json")
+    body = response.json()
+    assert response.status_code == 400 and (body["code"], body["field"], body["rule"]) == (
+        "person_id_invalid",
+        "id_number",
+        "GB 11643",
+    )
+    assert not Person.objects.filter(name="王五").exists()
+
+
+def test_occupant_register_needs_a_role(world):
+    payload = {"name": "王五", "start_date": "2024-05-01"}
+    response = api_client(world, "assistant").post(f"/api/v1/houses/{world.house_a.pk}/occupants/", payload, format="json")
+    body = response.json()
+    assert response.status_code == 400 and (body["code"], body["field"]) == ("required", "role")
+    assert body["message"].startswith("身份：")
+
+
+# --- MOV-13: house transfer -------------------------------------------------------------
+
+
+def test_mov13_transfer_ends_the_owners_and_registers_the_new_ones(world):
+    co_owner = occupant_register(
+        house=world.house_a, person_data={"name": "张太"}, role="co_owner", start_date=dt.date(2024, 1, 1)
+    )
+    family = occupant_register(house=world.house_a, person_data={"name": "张小明"}, role="family", start_date=dt.date(2024, 1, 1))
+    buyer, partner = (person_create(project=world.project_a, name=name) for name in ("赵六", "钱七"))
+    payload = {"new_owners": [buyer.pk, partner.pk], "transfer_date": "2024-06-01"}
+    response = api_client(world, "assistant").post(f"/api/v1/houses/{world.house_a.pk}/transfer/", payload, format="json")
+    assert response.status_code == 201, response.content
+    created = [(row["person_name"], row["role"], row["is_primary_contact"], row["start_date"]) for row in response.json()]
+    assert created == [("赵六", "owner", True, "2024-06-01"), ("钱七", "co_owner", False, "2024-06-01")]
+    for old in (world.owner_a, co_owner):
+        old.refresh_from_db()
+        assert (old.end_date, old.end_reason, old.is_primary_contact) == (dt.date(2024, 6, 1), "transferred", False)
+    family.refresh_from_db()
+    assert family.is_active
+
+
+def test_mov13_transfer_needs_a_new_owner(world):
+    payload = {"new_owners": [], "transfer_date": "2024-06-01"}
+    response = api_client(world, "assistant").post(f"/api/v1/houses/{world.house_a.pk}/transfer/", payload, format="json")
+    body = response.json()
+    assert response.status_code == 400 and (body["code"], body["field"], body["rule"]) == (
+        "transfer_owner_required",
+        "new_owners",
+        "MOV-13",
+    )
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.is_active
+
+
+def test_mov13_transfer_names_each_new_owner_once(world):
+    buyer = person_create(project=world.project_a, name="赵六")
+    payload = {"new_owners": [buyer.pk, buyer.pk], "transfer_date": "2024-06-01"}
+    response = api_client(world, "assistant").post(f"/api/v1/houses/{world.house_a.pk}/transfer/", payload, format="json")
+    body = response.json()
+    assert response.status_code == 400 and (body["code"], body["field"]) == ("duplicate", "new_owners")
+    assert body["message"].startswith("新业主：")
+
+
+def test_mov13_transfer_to_another_projects_person(world):
+    """Not visible: 404, like a missing person. Visible (company-wide): the service refuses
+    to mix projects, and the old owner stays."""
+    payload = {"new_owners": [world.person_b.pk], "transfer_date": "2024-06-01"}
+    url = f"/api/v1/houses/{world.house_a.pk}/transfer/"
+    assert api_client(world, "assistant").post(url, payload, format="json").status_code == 404
+    response = api_client(world, "admin").post(url, payload, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "occupancy_project_mismatch"
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.is_active and world.owner_a.is_primary_contact
+
+
 # --- archive ----------------------------------------------------------------------------
 
 
@@ -410,6 +600,60 @@ def test_arc2_archive_shows_every_line_and_completeness(world):
     first = next(line for line in after["checklist"] if line["item_type"] == item_types[0].pk)
     assert first["status"] == "received" and first["status_display"] == "已收"
     assert after["completeness"] == {"received": 1, "applicable": 14, "percent": 7}
+
+
+def test_arc2_marking_lines_updates_the_completeness(world):
+    first, second = ArchiveItemType.objects.filter(project=world.project_a).order_by("order")[:2]
+    client = api_client(world, "archivist")
+    url = f"/api/v1/houses/{world.house_a.pk}/archive/items/"
+    assert client.post(url, {"item_type": first.pk, "status": "received", "note": "原件"}, format="json").status_code == 200
+    response = client.post(url, {"item_type": second.pk, "status": "na"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["completeness"] == {"received": 1, "applicable": 13, "percent": 7}
+    lines = {line["item_type"]: line for line in body["checklist"]}
+    assert (lines[first.pk]["status"], lines[first.pk]["note"]) == ("received", "原件")
+    assert lines[second.pk]["status_display"] == "不适用"
+
+
+def test_arc2_checklist_line_of_another_project(world):
+    """Not visible: 404, like a missing line. Visible (company-wide): the service refuses."""
+    foreign_line = ArchiveItemType.objects.filter(project=world.project_b).first()
+    url = f"/api/v1/houses/{world.house_a.pk}/archive/items/"
+    payload = {"item_type": foreign_line.pk, "status": "received"}
+    assert api_client(world, "assistant").post(url, payload, format="json").status_code == 404
+    response = api_client(world, "admin").post(url, payload, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "archive_type_project_mismatch"
+    assert not ArchiveItem.objects.exists()
+
+
+def test_arc2_unknown_line_status_names_the_field(world):
+    line = ArchiveItemType.objects.filter(project=world.project_a).first()
+    response = api_client(world, "assistant").post(
+        f"/api/v1/houses/{world.house_a.pk}/archive/items/", {"item_type": line.pk, "status": "lost"}, format="json"
+    )
+    body = response.json()
+    assert response.status_code == 400 and (body["code"], body["field"]) == ("invalid_choice", "status")
+    assert body["message"].startswith("状态：")
+
+
+def test_arc3_paper_location_is_set_and_shown_in_the_archive(world):
+    client = api_client(world, "archivist")
+    url = f"/api/v1/houses/{world.house_a.pk}/archive/paper/"
+    response = client.put(url, {"cabinet": " A-03 ", "box": "12", "folder": "3-2-1201"}, format="json")
+    assert response.status_code == 200, response.content
+    paper = client.get(f"/api/v1/houses/{world.house_a.pk}/archive/").json()["paper"]
+    assert (paper["cabinet"], paper["box"], paper["folder"]) == ("A-03", "12", "3-2-1201")
+    moved = client.put(url, {"cabinet": "B-01"}, format="json").json()["paper"]
+    assert (moved["cabinet"], moved["box"], moved["folder"]) == ("B-01", "", "")
+    assert PaperArchive.objects.filter(house=world.house_a).count() == 1
+
+
+def test_arc3_paper_location_is_put_only(world):
+    client = api_client(world, "archivist")
+    url = f"/api/v1/houses/{world.house_a.pk}/archive/paper/"
+    assert client.post(url, {"cabinet": "A"}, format="json").status_code == 405
+    assert client.get(url).status_code == 405
 
 
 def test_arc3_upload_type_is_judged_by_content(world):
