@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PROPDESK_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint bench venv migrate seed worker clean browsers
+.PHONY: run test lint bench venv migrate seed clean browsers messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,11 @@ seed: migrate
 run: seed
 	@$(PY) manage.py demo_logins
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A propdesk worker -B --loglevel=WARNING --concurrency=1 --pool=solo \
-		--schedule=$(PROPDESK_VAR_DIR)/celerybeat-schedule & \
+	$(VENV)/bin/celery -A propdesk worker -B --loglevel=WARNING --concurrency=1 --pool=solo & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
 
 browsers:
 	@bash scripts/ensure-chromium
@@ -44,6 +42,12 @@ test: venv browsers
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -q -n 2
+
+# Refresh the English catalogue after adding strings; translate the new entries in
+# propdesk/locale/en/LC_MESSAGES/django.po, then run it again to compile.
+messages: venv
+	$(PY) manage.py makemessages -l en -i .venv -i var -i bench -i tests -i '*/tests/*' --no-obsolete
+	$(PY) manage.py compilemessages -l en -i .venv -i var -i bench
 
 bench: venv
 	$(PY) bench/run.py

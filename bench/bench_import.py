@@ -71,7 +71,7 @@ def _child(out: Path) -> None:
     from propdesk.estate.models import Company, House
     from propdesk.estate.services import project_create
     from propdesk.residents.choices import ImportStatus
-    from propdesk.residents.imports import import_job_create
+    from propdesk.residents.imports import COLUMNS, import_job_create
     from propdesk.residents.models import Occupancy, Person
 
     call_command("migrate", verbosity=0)
@@ -102,26 +102,10 @@ def _child(out: Path) -> None:
         [f"{h[0]}-{h[1]}-{h[2]}", f"住户{n}", f"139{n:08d}", "身份证", resident_id(n), "", "", "业主", "2024-01-01", "是", "", ""]
         for n, h in enumerate(houses)
     ]
-    files = {
-        "houses": workbook(["楼栋", "单元", "房号", "楼层", "建筑面积(m²)", "用途", "是否已售", "交房日期", "房屋状态"], houses),
-        "residents": workbook(
-            [
-                "房屋编码",
-                "姓名",
-                "手机号",
-                "证件类型",
-                "证件号码",
-                "性别",
-                "出生日期",
-                "身份",
-                "入住日期",
-                "主要联系人",
-                "紧急联系人",
-                "紧急联系电话",
-            ],
-            residents,
-        ),
-    }
+    def headers(kind):
+        return [column.header for column in COLUMNS[kind] if column.in_template]
+
+    files = {"houses": workbook(headers("houses"), houses), "residents": workbook(headers("residents"), residents)}
 
     timings: dict[str, dict] = {}
     runs = (("houses", "houses"), ("residents", "residents"), ("houses again", "houses"), ("residents again", "residents"))

@@ -45,6 +45,7 @@ from propdesk.accounts.roles import Role
 from propdesk.core import pinyin
 from propdesk.core.idcard import check_character
 from propdesk.estate.choices import HouseStatus, ParkingKind, Usage
+from propdesk.estate.housecode import format_house_code
 from propdesk.estate.models import Building, Company, Entrance, House, HouseStatusChange, ParkingSpace, Project
 from propdesk.estate.services import project_create
 from propdesk.residents import services as resident_services
@@ -682,7 +683,7 @@ class _Generator:
             building=building,
             entrance=entrance,
             room=room,
-            code=f"{building.number}-{entrance.number}-{room}",
+            code=format_house_code(building.number, entrance.number, room),
             floor=floor,
             area=area,
             usage=usage,

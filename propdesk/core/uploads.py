@@ -24,9 +24,9 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def check_scan(upload: UploadedFile, *, max_bytes: int, field: str = "file") -> tuple[str, str]:
-    """(content type, sha256) of an acceptable scan, or a DomainError naming the rule."""
-    if upload.size is None or upload.size == 0:
+def check_size(upload: UploadedFile, *, max_bytes: int, field: str = "file") -> None:
+    """Refuse an empty upload or one larger than `max_bytes`."""
+    if not upload.size:
         raise DomainError("upload_empty", _("文件为空"), field=field)
     if upload.size > max_bytes:
         raise DomainError(
@@ -34,6 +34,11 @@ def check_scan(upload: UploadedFile, *, max_bytes: int, field: str = "file") -> 
             _("文件过大：%(size).1f MB，上限 %(max).0f MB") % {"size": upload.size / 1048576, "max": max_bytes / 1048576},
             field=field,
         )
+
+
+def check_scan(upload: UploadedFile, *, max_bytes: int, field: str = "file") -> tuple[str, str]:
+    """(content type, sha256) of an acceptable scan, or a DomainError naming the rule."""
+    check_size(upload, max_bytes=max_bytes, field=field)
     upload.seek(0)
     content_type = sniff_content_type(upload.read(16))
     if content_type is None:

@@ -44,6 +44,7 @@ from propdesk.accounts.roles import Cap
 from propdesk.core import scoping
 from propdesk.core.errors import DomainError
 from propdesk.core.idcard import gender_of
+from propdesk.core.uploads import check_size
 from propdesk.estate.choices import HouseStatus, Usage
 from propdesk.estate.housecode import format_house_code, parse_house_code
 from propdesk.estate.models import House, HouseStatusChange, Project
@@ -864,14 +865,7 @@ def import_template(*, kind: str) -> bytes:
 def check_xlsx_upload(upload: UploadedFile, *, max_bytes: int, field: str = "file") -> None:
     """Refuse an empty, too large or non-.xlsx upload — decided by the content (a zip
     holding a workbook), never by the name."""
-    if not upload.size:
-        raise DomainError("upload_empty", _("文件为空"), field=field)
-    if upload.size > max_bytes:
-        raise DomainError(
-            "upload_too_large",
-            _("文件过大：%(size).1f MB，上限 %(max).0f MB") % {"size": upload.size / 1048576, "max": max_bytes / 1048576},
-            field=field,
-        )
+    check_size(upload, max_bytes=max_bytes, field=field)
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
