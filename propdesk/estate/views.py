@@ -8,14 +8,14 @@ from django.views.decorators.http import require_POST
 
 from propdesk.accounts.roles import Cap
 from propdesk.core import scoping
-from propdesk.core.console import render_page
+from propdesk.core.console import render_page, selected_project_ids
 from propdesk.core.errors import DomainError
 from propdesk.core.house_page import house_sections
 from propdesk.core.masking import mask_id_number, mask_phone
-from propdesk.estate import services
+from propdesk.estate import selectors, services
 from propdesk.estate.choices import HouseStatus
 from propdesk.estate.forms import HouseForm
-from propdesk.estate.models import House
+from propdesk.estate.models import Building, House
 
 
 def access_house(user, pk: int, cap: Cap = Cap.HOUSE_VIEW) -> House:
@@ -71,6 +71,24 @@ def house_print(request, pk: int):
     ]
     context = {"house": house, "rows": rows, "blank_rows": range(max(0, 8 - len(rows))), "printed_at": timezone.localtime()}
     return render_page(request, "estate/house_print.html", context)
+
+
+@login_required
+def status_sheet(request):
+    """月度物业动态信息表 (MOV-14): one building's houses coloured by status, printable;
+    the PM signs it and copies go to security and the cashier."""
+    project_ids = selected_project_ids(request, Cap.HOUSE_VIEW)
+    buildings = Building.objects.filter(project_id__in=project_ids).select_related("project").order_by("project__code", "number")
+    chosen = request.GET.get("building", "")
+    building = (
+        scoping.access(Building.objects.select_related("project"), request.user, Cap.HOUSE_VIEW, pk=chosen) if chosen else None
+    )
+    context = {
+        "buildings": buildings,
+        "sheet": selectors.house_status_sheet(building) if building else None,
+        "today": timezone.localdate(),
+    }
+    return render_page(request, "estate/status_sheet.html", context)
 
 
 @login_required

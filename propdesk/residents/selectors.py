@@ -11,6 +11,7 @@ from propdesk.core.idcard import normalise
 from propdesk.core.phones import normalise_phone
 from propdesk.estate.housecode import parse_house_code
 from propdesk.estate.models import House
+from propdesk.estate.selectors import natural_house_order
 from propdesk.residents.choices import ArchiveItemStatus
 from propdesk.residents.models import ArchiveItem, ArchiveItemType, Occupancy, Person
 
@@ -120,5 +121,5 @@ def overview_houses(*, project_ids, building: str = "", status: str = "", role: 
         houses.select_related("project", "building", "entrance")
         .prefetch_related(residents)
         .annotate(archive_received=received)
-        .order_by("project__code", "building__number", "entrance__number", "room")
+        .order_by("project__code", *natural_house_order())
     )

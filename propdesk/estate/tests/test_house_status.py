@@ -90,3 +90,29 @@ def test_house_update_without_a_change_writes_no_history(world):
     assert world.house_a.history.count() == 1
     house_update(house=world.house_a, notes="阳台漏水已修", by=world.assistant)
     assert world.house_a.history.count() == 2
+
+
+def test_mov14_status_sheet_colours_each_house_and_totals_by_status(world, client):
+    from django.urls import reverse
+
+    from propdesk.estate.selectors import house_status_sheet
+
+    second = house_create(
+        project=world.project_a,
+        building_number="3",
+        entrance_number="2",
+        room="1202",
+        floor=12,
+        area=Decimal("60.25"),
+        sold=False,
+    )
+    house_change_status(house=second, to_status=HouseStatus.CUSTODY, reason="托管协议", by=world.assistant)
+    sheet = house_status_sheet(world.house_a.building)
+    totals = {t.status: (t.count, t.area) for t in sheet.totals}
+    assert totals[HouseStatus.CUSTODY] == (1, Decimal("60.25"))
+    assert totals[HouseStatus.NOT_HANDED_OVER] == (1, Decimal("98.50"))
+    assert (sheet.sold, sheet.unsold, sheet.area) == (1, 1, Decimal("158.75"))
+    client.force_login(world.assistant)
+    html = client.get(reverse("estate:status-sheet"), {"building": world.house_a.building_id}).content.decode()
+    assert "3-2-1202" in html and "#fff176" in html and "托管" in html
+    assert client.get(reverse("estate:status-sheet"), {"building": world.house_b.building_id}).status_code == 404

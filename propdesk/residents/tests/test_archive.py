@@ -159,3 +159,33 @@ def test_arc5_loan_fields_required_and_due_date_not_past(world):
             house=world.house_a, items="x", borrower_name="x", purpose="y", due_date=dt.date(2020, 1, 1), by=world.assistant
         )
     assert past.value.field == "due_date"
+
+
+def test_arc1_one_archive_per_house_filed_by_building_entrance_house(world):
+    """Each house has one archive (one paper location, one checklist per line), and the
+    overview files houses by building → entrance → room."""
+    from decimal import Decimal
+
+    from django.db import IntegrityError, transaction
+
+    from propdesk.estate.services import house_create
+    from propdesk.residents.models import ArchiveItem, PaperArchive
+    from propdesk.residents.selectors import overview_houses
+
+    paper_archive_set(house=world.house_a, cabinet="A", box="1", folder="1", by=world.assistant)
+    paper_archive_set(house=world.house_a, cabinet="B", box="2", folder="2", by=world.assistant)
+    assert PaperArchive.objects.filter(house=world.house_a).count() == 1
+    line = item_type(world, "入伙会签单")
+    archive_item_set(house=world.house_a, item_type=line, status=ArchiveItemStatus.MISSING, by=world.assistant)
+    archive_item_set(house=world.house_a, item_type=line, status=ArchiveItemStatus.RECEIVED, by=world.assistant)
+    assert ArchiveItem.objects.filter(house=world.house_a, item_type=line).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArchiveItem.objects.create(
+            project=world.project_a, house=world.house_a, item_type=line, status="missing", updated_at=world.house_a.created_at
+        )
+    for building, entrance, room in (("10", "1", "101"), ("2", "2", "301"), ("2", "1", "902"), ("2", "1", "101")):
+        house_create(
+            project=world.project_a, building_number=building, entrance_number=entrance, room=room, floor=1, area=Decimal("50")
+        )
+    codes = [h.code for h in overview_houses(project_ids={world.project_a.pk})]
+    assert codes == ["2-1-101", "2-1-902", "2-2-301", "3-2-1201", "10-1-101"]  # as people count
