@@ -18,6 +18,7 @@ urlpatterns = [
     path("houses/<int:pk>/archive/paper/", views.paper_archive_set, name="archive-paper"),
     path("archive/files/<int:pk>/", views.archive_file_download, name="archive-file"),
     path("archive/loans/", views.loans, name="loans"),
+    path("archive/loans/export.xlsx", views.loans_export, name="loans-export"),
     path("houses/<int:pk>/archive/loans/new/", views.loan_new, name="loan-new"),
     path("archive/loans/<int:pk>/<str:action>/", views.loan_action, name="loan-action"),
     path("imports/", views.imports, name="imports"),

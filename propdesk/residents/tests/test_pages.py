@@ -264,3 +264,30 @@ def test_house_new_only_in_projects_where_allowed(world, client):
     assert refused.status_code == 200 and not House.objects.filter(code="5-1-0302").exists()
     client.force_login(world.users[("engineer", "a")])
     assert client.get(reverse("estate:house-new")).status_code == 404
+
+
+def test_arc5_loan_register_exports_what_is_shown(world, client):
+    loan = archive_loan_request(
+        house=world.house_a,
+        items="入伙会签单",
+        borrower_name="王律师",
+        purpose="取证",
+        due_date=dt.date.today() + dt.timedelta(days=1),
+        by=world.users[("archivist", "a")],
+    )
+    archive_loan_request(
+        house=world.house_a,
+        items="房屋结构图",
+        borrower_name="李工",
+        purpose="维修",
+        due_date=dt.date.today() + dt.timedelta(days=5),
+        by=world.users[("archivist", "a")],
+    )
+    ArchiveLoan.objects.filter(pk=loan.pk).update(status="lent", due_date=dt.date.today() - dt.timedelta(days=2))
+    client.force_login(world.supervisor)
+    response = client.get(reverse("residents:loans-export"), {"show": "overdue"})
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("房号", "借阅材料", "借阅人") and [r[2] for r in rows[1:]] == ["王律师"]
+    client.force_login(world.users[("supervisor", "b")])
+    rows = list(load_workbook(BytesIO(client.get(reverse("residents:loans-export")).content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1
