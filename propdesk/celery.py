@@ -12,4 +12,5 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "purge-old-import-files": {"task": "propdesk.residents.tasks.purge_old_import_files", "schedule": 6 * 3600},
     "resume-stale-imports": {"task": "propdesk.residents.tasks.resume_stale_imports", "schedule": 300},
+    "notifications-deliver-due": {"task": "propdesk.notifications.tasks.deliver_due", "schedule": 60},
 }

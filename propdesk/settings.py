@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "propdesk.accounts",
     "propdesk.estate",
     "propdesk.residents",
+    "propdesk.notifications",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Notifications (propdesk.notifications): the transport of each external channel —
+# "console" (log the message and record it as sent; no network), "disabled" (record it
+# as skipped) or the dotted path of a provider class satisfying
+# propdesk.notifications.backends.Backend. NOTIFY_SITE_URL makes links in SMS and WeChat
+# messages absolute (e.g. https://wuye.example.com).
+NOTIFY_SMS_BACKEND = envstr("NOTIFY_SMS_BACKEND", "console")
+NOTIFY_WECHAT_BACKEND = envstr("NOTIFY_WECHAT_BACKEND", "console")
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_SITE_URL = envstr("NOTIFY_SITE_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -4,17 +4,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from propdesk.estate import api as estate_api
+from propdesk.notifications import api as notifications_api
 from propdesk.residents import api as residents_api
 
 router = DefaultRouter()
 estate_api.register(router)
 residents_api.register(router)
+notifications_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),
     path("", include("propdesk.accounts.urls")),
     path("", include("propdesk.estate.urls")),
     path("", include("propdesk.residents.urls")),
+    path("", include("propdesk.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

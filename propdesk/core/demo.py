@@ -29,11 +29,8 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from unittest import mock
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
@@ -44,11 +41,11 @@ from propdesk.accounts.models import Membership, User
 from propdesk.accounts.roles import Role
 from propdesk.core import pinyin
 from propdesk.core.idcard import check_character
+from propdesk.core.services import calendar_create_default
 from propdesk.estate.choices import HouseStatus, ParkingKind, Usage
 from propdesk.estate.housecode import format_house_code
 from propdesk.estate.models import Building, Company, Entrance, House, HouseStatusChange, ParkingSpace, Project
 from propdesk.estate.services import project_create
-from propdesk.residents import services as resident_services
 from propdesk.residents.choices import ArchiveItemStatus, IdType, LoanStatus, OccupancyEnd, OccupantRole
 from propdesk.residents.models import ArchiveItem, ArchiveItemType, ArchiveLoan, Occupancy, PaperArchive, Person
 from propdesk.residents.services import person_search_keys
@@ -454,15 +451,6 @@ class _Writer:
         return lambda obj: getattr(obj, attname)
 
 
-@contextmanager
-def _memoised_pinyin():
-    """`person_search_keys` stays the one definition of the search keys; only its pinyin
-    conversion (about 60 µs a name, and names repeat) is memoised while seeding."""
-    cached = lru_cache(maxsize=None)(pinyin.pinyin_keys)
-    with mock.patch.object(resident_services, "pinyin_keys", cached):
-        yield
-
-
 # --- the generator -------------------------------------------------------------------------
 
 
@@ -571,6 +559,7 @@ class _Generator:
             for i, p in enumerate(self.plan.projects, start=1)
         ]
         report.counts["estate.Project"] += len(projects)
+        calendar_create_default(name="公司默认工作日历")  # Mon–Fri 08:30–12:00/13:30–17:30, this year and next
         staff = self.staff(projects, report)
         started = time.monotonic()
         for index, (plan, project) in enumerate(zip(self.plan.projects, projects, strict=True)):
@@ -1051,7 +1040,7 @@ def seed(*, scale: str = "default", progress: Callable[[str], None] | None = Non
     report = SeedReport(scale)
     use_copy = not plan.history and connection.vendor == "postgresql"
     writer = _Writer(history=plan.history, use_copy=use_copy, batch_size=plan.batch_size, report=report)
-    with _memoised_pinyin(), transaction.atomic():
+    with transaction.atomic():
         if use_copy:
             _skip_foreign_key_triggers()
         _Generator(plan, writer, progress).run(report)

@@ -1,7 +1,13 @@
-"""Shared kernel models: the project-scoped base."""
+"""Shared kernel models: the project-scoped base; the working calendar (SLA clocks)."""
 
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from propdesk.core.errors import DomainError
 
 
 class ProjectScopedModel(models.Model):
@@ -19,3 +25,165 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# -- The working calendar ----------------------------------------------------------
+# Rows only; the arithmetic lives in propdesk.core.workcalendar (WorkingCalendar.for_calendar).
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("周一")
+    TUESDAY = 1, _("周二")
+    WEDNESDAY = 2, _("周三")
+    THURSDAY = 3, _("周四")
+    FRIDAY = 4, _("周五")
+    SATURDAY = 5, _("周六")
+    SUNDAY = 6, _("周日")
+
+
+def validate_time_zone(value: str) -> None:
+    from propdesk.core.workcalendar import time_zone
+
+    try:
+        time_zone(value)
+    except DomainError as error:
+        raise ValidationError(error.message, code=error.code) from error
+
+
+_END_HELP = _("00:00 表示当天 24:00")
+
+
+def _window_constraints(prefix: str) -> list[models.BaseConstraint]:
+    # End 00:00 stands for 24:00 (a window may run to midnight).
+    return [
+        models.CheckConstraint(condition=Q(start__lt=F("end")) | Q(end=dt.time(0)), name=f"{prefix}_start_before_end"),
+    ]
+
+
+class WindowRow(models.Model):
+    """A working window (工作时段) of one day: start–end in the calendar's wall-clock time."""
+
+    start = models.TimeField(_("开始时间"))
+    end = models.TimeField(_("结束时间"), help_text=_END_HELP)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        end = "24:00" if self.end == dt.time(0) else f"{self.end:%H:%M}"
+        return f"{self.start:%H:%M}–{end}"
+
+    def clean(self) -> None:
+        from propdesk.core.workcalendar import check_windows
+
+        if self.start is not None and self.end is not None:
+            try:
+                check_windows([(self.start, self.end)])
+            except DomainError as error:
+                raise ValidationError({"end": error.message}) from error
+
+
+class BusinessCalendar(TimestampedModel):
+    """A working calendar (工作日历): weekly windows plus dated exceptions. With no
+    project it is the company default; a project may have its own (e.g. DESK-9 office
+    buildings)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    time_zone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone])
+    project = models.ForeignKey(
+        "estate.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="business_calendars",
+        verbose_name=_("项目"),
+        help_text=_("留空表示公司默认日历"),
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["project_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingWindow(WindowRow):
+    """A weekly working window: on `weekday`, from `start` to `end` (several per day)."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="windows", verbose_name=_("工作日历"))
+    weekday = models.PositiveSmallIntegerField(_("星期"), choices=Weekday.choices)
+
+    class Meta:
+        verbose_name = _("工作时段")
+        verbose_name_plural = _("工作时段")
+        ordering = ["calendar", "weekday", "start"]
+        constraints = [
+            *_window_constraints("workingwindow"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="workingwindow_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {super().__str__()}"
+
+
+class CalendarException(models.Model):
+    """A dated exception to the weekly pattern: a holiday (节假日), a make-up workday
+    (调休上班) or special hours (特殊工作时间). One per calendar and date."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("节假日")
+        WORKDAY = "workday", _("调休上班")
+        HOURS = "hours", _("特殊工作时间")
+
+    class Source(models.TextChoices):
+        SEED = "seed", _("自动导入")
+        OFFICIAL = "official", _("按官方通知录入")
+        MANUAL = "manual", _("本地调整")
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("工作日历")
+    )
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=100, blank=True, help_text=_("例如：国庆节"))
+    as_weekday = models.PositiveSmallIntegerField(
+        _("按星期几上班"),
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text=_("仅用于调休上班日：这一天按所选星期几的工作时段上班"),
+    )
+    source = models.CharField(
+        _("来源"),
+        max_length=10,
+        choices=Source.choices,
+        default=Source.MANUAL,
+        help_text=_("自动导入的日期重新导入时会被更新；按官方通知录入和本地调整的日期会被保留"),
+    )
+
+    class Meta:
+        verbose_name = _("日历例外")
+        verbose_name_plural = _("日历例外")
+        ordering = ["calendar", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="calendarexception_one_per_date"),
+            models.CheckConstraint(condition=Q(as_weekday__lte=6), name="calendarexception_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        label = f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{label}（{self.name}）" if self.name else label
+
+
+class ExceptionWindow(WindowRow):
+    """A window of a special-hours day (CalendarException of kind HOURS)."""
+
+    exception = models.ForeignKey(CalendarException, on_delete=models.CASCADE, related_name="windows", verbose_name=_("日历例外"))
+
+    class Meta:
+        verbose_name = _("特殊工作时段")
+        verbose_name_plural = _("特殊工作时段")
+        ordering = ["exception", "start"]
+        constraints = _window_constraints("exceptionwindow")

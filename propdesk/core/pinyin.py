@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pypinyin import Style, lazy_pinyin
 
 
+@lru_cache(maxsize=65536)  # names repeat; conversion costs ~60 µs a name
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(initials, full pinyin) in lower-case ASCII letters; each character's most common
     reading is used (a rare surname reading such as 单 = shan is not guessed)."""

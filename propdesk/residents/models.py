@@ -256,3 +256,21 @@ class ImportJob(ProjectScopedModel, TimestampedModel):
     @property
     def percent(self) -> int:
         return 100 if not self.total_rows else min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class OverviewReview(ProjectScopedModel):
+    """The monthly full review of a project's customer overview (客户情况一览表核对, ARC-4):
+    who confirmed, for which month, that every house's residents and contacts are current."""
+
+    month = models.DateField(_("月份"))  # the first day of the month reviewed
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("核对人")
+    )
+    reviewed_at = models.DateTimeField(_("核对时间"))
+    note = models.CharField(_("核对说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("客户情况一览表核对")
+        verbose_name_plural = _("客户情况一览表核对")
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["project", "month"], name="overview_review_month_unique")]

@@ -33,6 +33,7 @@ from propdesk.residents.models import (
     ArchiveItemType,
     ArchiveLoan,
     Occupancy,
+    OverviewReview,
     PaperArchive,
     Person,
     PiiAccess,
@@ -399,3 +400,24 @@ def occupant_register(
     return occupancy_add(
         house=house, person=person, role=role, start_date=start_date, is_primary_contact=is_primary_contact, by=by
     )
+
+
+@transaction.atomic
+def overview_review_record(*, project: Project, month: dt.date, note: str = "", by) -> OverviewReview:
+    """Record this month's full review of the customer overview (ARC-4). One review per
+    project and month; the month cannot lie in the future."""
+    scoping.require(by, Cap.PERSON_CHANGE, project.pk)
+    first = month.replace(day=1)
+    if first > timezone.localdate():
+        raise DomainError("review_month_future", _("不能核对未来的月份"), field="month", rule="ARC-4")
+    review, created = OverviewReview.objects.get_or_create(
+        project=project, month=first, defaults={"reviewed_by": by, "reviewed_at": timezone.now(), "note": note.strip()}
+    )
+    if not created:
+        raise DomainError(
+            "review_done",
+            _("%(month)s 的客户情况一览表已由 %(who)s 核对") % {"month": first.strftime("%Y-%m"), "who": review.reviewed_by},
+            field="month",
+            rule="ARC-4",
+        )
+    return review

@@ -6,6 +6,7 @@ app_name = "residents"
 urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("overview/export.xlsx", views.overview_export, name="overview-export"),
+    path("overview/review/", views.overview_review, name="overview-review"),
     path("persons/<int:pk>/", views.person_detail, name="person"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("persons/<int:pk>/photo/", views.person_photo, name="person-photo"),

@@ -20,14 +20,14 @@ from propdesk.core.errors import DomainError
 from propdesk.core.excel import XLSX, xlsx_response
 from propdesk.core.masking import mask_phone
 from propdesk.estate.choices import HouseStatus
-from propdesk.estate.models import Building
+from propdesk.estate.models import Building, Project
 from propdesk.estate.views import access_house
 from propdesk.residents import imports as excel_import
 from propdesk.residents import selectors, services
 from propdesk.residents.choices import ImportKind, ImportStatus, LoanStatus, OccupantRole
 from propdesk.residents.forms import ArchiveUploadForm, ImportUploadForm, LoanForm, OccupantForm, PersonForm
 from propdesk.residents.house_sections import archive_context
-from propdesk.residents.models import ArchiveFile, ArchiveItemType, ArchiveLoan, ImportJob, Occupancy, Person
+from propdesk.residents.models import ArchiveFile, ArchiveItemType, ArchiveLoan, ImportJob, Occupancy, OverviewReview, Person
 
 OVERVIEW_PAGE_SIZE = 50
 
@@ -62,8 +62,36 @@ def overview(request):
         "roles": OccupantRole.choices,
         "query_string": request.GET.urlencode(),
         "can_export": bool(scoping.visible_project_ids(request.user, Cap.DATA_EXPORT) & project_ids),
+        "reviews": _review_status(request.user, project_ids),
     }
     return render_page(request, "residents/overview.html", context, fragment="residents/_overview_table.html")
+
+
+def _review_status(user, project_ids) -> list[dict]:
+    """This month's ARC-4 review per project shown, and whether the user may record it."""
+    month = timezone.localdate().replace(day=1)
+    done = {
+        r.project_id: r
+        for r in OverviewReview.objects.filter(project_id__in=project_ids, month=month).select_related("reviewed_by")
+    }
+    may = scoping.visible_project_ids(user, Cap.PERSON_CHANGE)
+    projects = Project.objects.filter(pk__in=project_ids).order_by("code")
+    return [{"project": p, "review": done.get(p.pk), "can_record": p.pk in may} for p in projects]
+
+
+@login_required
+@require_POST
+def overview_review(request):
+    """Confirm this month's full review of the customer overview (ARC-4)."""
+    project = scoping.access(Project.objects.all(), request.user, Cap.PERSON_CHANGE, field="pk", pk=request.POST.get("project"))
+    try:
+        services.overview_review_record(
+            project=project, month=timezone.localdate(), note=request.POST.get("note", ""), by=request.user
+        )
+        messages.success(request, _("已记录本月核对"))
+    except DomainError as exc:
+        _domain_error_message(request, exc)
+    return redirect("residents:overview")
 
 
 @login_required

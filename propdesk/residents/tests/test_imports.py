@@ -501,7 +501,7 @@ def test_upload_page_creates_the_job_and_the_job_page_shows_the_summary(world, c
     assert response.status_code == 302 and response["Location"] == reverse("residents:import-job", args=[job.pk])
     assert (job.mode, job.created_by, job.original_name) == ("valid", world.supervisor, "导入.xlsx")
     page = client.get(response["Location"]).content.decode()
-    assert "全部导入成功" in page and "hx-trigger" not in page
+    assert "全部导入成功" in page and '<div id="import-progress">' in page  # done: the progress no longer polls
     assert "导入.xlsx" in client.get(reverse("residents:imports")).content.decode()
 
 

@@ -291,3 +291,32 @@ def test_arc5_loan_register_exports_what_is_shown(world, client):
     client.force_login(world.users[("supervisor", "b")])
     rows = list(load_workbook(BytesIO(client.get(reverse("residents:loans-export")).content)).active.iter_rows(values_only=True))
     assert len(rows) == 1
+
+
+def test_arc4_monthly_review_recorded_once_per_month(world, client):
+    from django.utils import timezone
+
+    from propdesk.core.errors import DomainError
+    from propdesk.residents.models import OverviewReview
+    from propdesk.residents.services import overview_review_record
+
+    client.force_login(world.assistant)
+    assert "未核对" in client.get(reverse("residents:overview")).content.decode()
+    assert (
+        client.post(reverse("residents:overview-review"), {"project": world.project_a.pk, "note": "全部核对"}).status_code == 302
+    )
+    review = OverviewReview.objects.get()
+    assert (review.reviewed_by, review.note, review.month.day) == (world.assistant, "全部核对", 1)
+    assert "已由" in client.get(reverse("residents:overview")).content.decode()
+    with pytest.raises(DomainError) as again:
+        overview_review_record(project=world.project_a, month=timezone.localdate(), by=world.supervisor)
+    assert again.value.rule == "ARC-4"
+    with pytest.raises(DomainError) as future:
+        overview_review_record(
+            project=world.project_b, month=dt.date.today() + dt.timedelta(days=40), by=world.users[("supervisor", "b")]
+        )
+    assert future.value.field == "month"
+    # Another project's id, or a role without the right, gets the same 404.
+    assert client.post(reverse("residents:overview-review"), {"project": world.project_b.pk}).status_code == 404
+    client.force_login(world.users[("guard", "a")])
+    assert client.post(reverse("residents:overview-review"), {"project": world.project_a.pk}).status_code == 404

@@ -1,0 +1,2 @@
+"""Notifications: one module, pluggable channels (in-app, SMS, WeChat template messages),
+every message recorded with its outcome. The API is `propdesk.notifications.services.notify`."""
