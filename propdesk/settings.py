@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "propdesk.accounts",
     "propdesk.estate",
     "propdesk.residents",
+    "propdesk.desk",
     "propdesk.notifications",
 ]
 

@@ -35,21 +35,33 @@ class Cap(StrEnum):
     ARCHIVE_APPROVE_LOAN = "archive.approve_loan"  # ARC-5: supervisor approval
     DATA_IMPORT = "data.import"
     DATA_EXPORT = "data.export"
+    TICKET_VIEW = "ticket.view"
+    TICKET_CREATE = "ticket.create"  # log contacts, open tickets (REP-7: any staff reports a fault)
+    TICKET_HANDLE = "ticket.handle"  # work on tickets assigned to oneself: accept, progress, resolve
+    TICKET_DISPATCH = "ticket.dispatch"  # assign and transfer anyone's tickets, change status of any ticket (DESK-3/4)
+    TICKET_CLASSIFY = "ticket.classify"  # complaint validity and severity (CMP-4/5)
+    SLA_CONFIGURE = "sla.configure"
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
-_DESK = _ALL_VIEW | {Cap.HOUSE_CHANGE, Cap.PERSON_CHANGE, Cap.ARCHIVE_VIEW, Cap.ARCHIVE_CHANGE, Cap.DATA_EXPORT}
+_FIELD = {Cap.TICKET_VIEW, Cap.TICKET_CREATE, Cap.TICKET_HANDLE}
+_DESK = (
+    _ALL_VIEW
+    | _FIELD
+    | {Cap.HOUSE_CHANGE, Cap.PERSON_CHANGE, Cap.ARCHIVE_VIEW, Cap.ARCHIVE_CHANGE, Cap.DATA_EXPORT, Cap.TICKET_DISPATCH}
+)
+_LEAD = {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.ARCHIVE_APPROVE_LOAN, Cap.DATA_IMPORT, Cap.TICKET_CLASSIFY}
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.ASSISTANT: frozenset(_DESK),
-    Role.SUPERVISOR: frozenset(_DESK | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.ARCHIVE_APPROVE_LOAN, Cap.DATA_IMPORT}),
-    Role.MANAGER: frozenset(_DESK | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.ARCHIVE_APPROVE_LOAN, Cap.DATA_IMPORT}),
-    Role.ENGINEER: frozenset(_ALL_VIEW),
-    Role.GUARD: frozenset(_ALL_VIEW),
-    Role.CLEANER: frozenset({Cap.HOUSE_VIEW}),
-    Role.CASHIER: frozenset(_ALL_VIEW | {Cap.DATA_EXPORT}),
-    Role.ARCHIVIST: frozenset(_DESK | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.DATA_IMPORT}),
-    Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT}),
+    Role.SUPERVISOR: frozenset(_DESK | _LEAD),
+    Role.MANAGER: frozenset(_DESK | _LEAD | {Cap.SLA_CONFIGURE}),
+    Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD),
+    Role.GUARD: frozenset(_ALL_VIEW | _FIELD),
+    Role.CLEANER: frozenset({Cap.HOUSE_VIEW} | _FIELD),
+    Role.CASHIER: frozenset(_ALL_VIEW | {Cap.DATA_EXPORT, Cap.TICKET_VIEW, Cap.TICKET_CREATE}),
+    Role.ARCHIVIST: frozenset((_DESK - {Cap.TICKET_DISPATCH}) | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.DATA_IMPORT}),
+    Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW}),
     Role.ADMIN: frozenset(set(Cap)),
 }
 

@@ -187,3 +187,21 @@ class ExceptionWindow(WindowRow):
         verbose_name_plural = _("特殊工作时段")
         ordering = ["exception", "start"]
         constraints = _window_constraints("exceptionwindow")
+
+
+# -- Numbering ------------------------------------------------------------------------
+
+
+class Counter(models.Model):
+    """A gap-free sequence per project and key (ticket numbers per year, receipt numbers…),
+    advanced only through `core.numbering.next_value` inside the caller's transaction."""
+
+    project = models.ForeignKey("estate.Project", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=40)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "key"], name="counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.key}={self.value}"

@@ -1,0 +1,163 @@
+"""Service-desk choices, declared once: channels, ticket types, priorities, departments,
+categories, and the ticket state machine (statuses with their groups and transitions)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    """How a contact reached the desk (DESK-1)."""
+
+    PHONE = "phone", _("电话")
+    VISIT = "visit", _("来访")
+    LETTER = "letter", _("信函")
+    ONLINE = "online", _("微信/网上")
+    STAFF = "staff", _("员工报告")
+    PATROL = "patrol", _("巡查发现")
+
+
+class TicketType(models.TextChoices):
+    INQUIRY = "inquiry", _("咨询")
+    REQUEST = "request", _("需求")
+    SUGGESTION = "suggestion", _("建议")
+    COMPLAINT = "complaint", _("投诉")
+    REPAIR = "repair", _("报修")
+    SERVICE = "service", _("特约服务")
+    EMERGENCY = "emergency", _("紧急求助")
+    PRAISE = "praise", _("表扬")
+
+
+class Priority(models.TextChoices):
+    """Severity of a complaint (CMP-5), urgency of a repair (REP-2), or normal."""
+
+    NORMAL = "normal", _("一般")
+    MINOR = "minor", _("轻微")
+    IMPORTANT = "important", _("重要")
+    MAJOR = "major", _("重大")
+    GENERAL = "general", _("普通")
+    URGENT = "urgent", _("紧急")
+    VERY_URGENT = "very_urgent", _("特急")
+
+
+# Which priorities each ticket type uses; the first is the default.
+TYPE_PRIORITIES: dict[str, tuple[str, ...]] = {
+    TicketType.COMPLAINT: (Priority.MINOR, Priority.IMPORTANT, Priority.MAJOR),
+    TicketType.REPAIR: (Priority.GENERAL, Priority.URGENT, Priority.VERY_URGENT),
+    TicketType.EMERGENCY: (Priority.VERY_URGENT,),
+}
+DEFAULT_PRIORITIES = (Priority.NORMAL,)
+
+
+def priorities_for(ticket_type: str) -> tuple[str, ...]:
+    return TYPE_PRIORITIES.get(ticket_type, DEFAULT_PRIORITIES)
+
+
+class Department(models.TextChoices):
+    CUSTOMER_SERVICE = "customer_service", _("客服部")
+    ENGINEERING = "engineering", _("工程部")
+    SECURITY = "security", _("秩序维护部")
+    CLEANING = "cleaning", _("保洁部")
+    LANDSCAPING = "landscaping", _("绿化部")
+    MANAGEMENT = "management", _("管理处")
+
+
+class ComplaintCategory(models.TextChoices):
+    """Complaint categories, rule CMP-3."""
+
+    SECURITY = "security", _("安保")
+    CLEANING = "cleaning", _("清洁")
+    LANDSCAPING = "landscaping", _("绿化")
+    ENGINEERING = "engineering", _("工程维修")
+    MAIL = "mail", _("信件报刊收发")
+    DECORATION = "decoration", _("装修管理")
+    ATTITUDE = "attitude", _("员工服务态度")
+    OTHER = "other", _("其它")
+
+
+class RepairTrade(models.TextChoices):
+    """Repair trades (报修工种)."""
+
+    PLUMBING = "plumbing", _("给排水")
+    ELECTRICAL = "electrical", _("电气")
+    GAS = "gas", _("燃气")
+    DOOR_WINDOW = "door_window", _("门窗五金")
+    CIVIL = "civil", _("土建")
+    ELEVATOR = "elevator", _("电梯")
+    FIRE = "fire", _("消防")
+    HVAC = "hvac", _("空调暖通")
+    LOW_VOLTAGE = "low_voltage", _("弱电门禁")
+    OTHER = "other", _("其他")
+
+
+TYPE_CATEGORIES: dict[str, type[models.TextChoices]] = {
+    TicketType.COMPLAINT: ComplaintCategory,
+    TicketType.REPAIR: RepairTrade,
+}
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("新建")
+    ASSIGNED = "assigned", _("已派单")
+    IN_PROGRESS = "in_progress", _("处理中")
+    WAITING_CUSTOMER = "waiting_customer", _("等待客户")
+    WAITING_PARTS = "waiting_parts", _("等待配件")
+    WAITING_APPOINTMENT = "waiting_appointment", _("等待预约")
+    RESOLVED = "resolved", _("已处理")
+    CLOSED = "closed", _("已关闭")
+    CANCELLED = "cancelled", _("已取消")
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER, Status.WAITING_PARTS, Status.WAITING_APPOINTMENT}
+)
+# Statuses in which SLA clocks pause (waiting for the customer, parts, an appointment).
+PAUSED_STATUSES = frozenset({Status.WAITING_CUSTOMER, Status.WAITING_PARTS, Status.WAITING_APPOINTMENT})
+DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED, Status.CANCELLED})
+
+STATUS_COLOURS = {
+    Status.NEW: "#1565c0",
+    Status.ASSIGNED: "#6a1b9a",
+    Status.IN_PROGRESS: "#ef6c00",
+    Status.WAITING_CUSTOMER: "#8d6e63",
+    Status.WAITING_PARTS: "#8d6e63",
+    Status.WAITING_APPOINTMENT: "#8d6e63",
+    Status.RESOLVED: "#2e7d32",
+    Status.CLOSED: "#616161",
+    Status.CANCELLED: "#9e9e9e",
+}
+
+_WORKING = {Status.IN_PROGRESS, *PAUSED_STATUSES, Status.RESOLVED, Status.CANCELLED}
+
+# The state machine: every allowed move. Anything else is refused by ticket_transition.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
+    Status.ASSIGNED: frozenset(_WORKING),
+    Status.IN_PROGRESS: frozenset(_WORKING - {Status.IN_PROGRESS}),
+    Status.WAITING_CUSTOMER: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
+    Status.WAITING_PARTS: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
+    Status.WAITING_APPOINTMENT: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset({Status.IN_PROGRESS}),
+    Status.CANCELLED: frozenset(),
+}
+
+
+class EventKind(models.TextChoices):
+    """What an entry of a ticket's timeline records."""
+
+    CREATED = "created", _("创建")
+    STATUS = "status", _("状态变更")
+    ASSIGNED = "assigned", _("派单")
+    TRANSFERRED = "transferred", _("转交")
+    PRIORITY = "priority", _("等级变更")
+    CATEGORY = "category", _("分类变更")
+    COMMENT = "comment", _("备注")
+    ATTACHMENT = "attachment", _("附件")
+    REOPENED = "reopened", _("重新打开")
+    SLA = "sla", _("时限")
+
+
+class ContactOutcome(models.TextChoices):
+    ANSWERED = "answered", _("当场答复")
+    TICKET = "ticket", _("转为工单")
+    LINKED = "linked", _("并入已有工单")

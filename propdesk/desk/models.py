@@ -1,0 +1,165 @@
+"""The one ticket engine (工单): every contact (来电来访) and every ticket of any type, with
+an append-only timeline. Type-specific details (complaint classification, repair work
+orders) hang off Ticket one-to-one; SLA clocks live in the sla app."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from propdesk.core.models import ProjectScopedModel
+from propdesk.desk.choices import (
+    OPEN_STATUSES,
+    STATUS_COLOURS,
+    Channel,
+    ContactOutcome,
+    Department,
+    EventKind,
+    Priority,
+    Status,
+    TicketType,
+)
+
+
+class Ticket(ProjectScopedModel):
+    """A ticket (工单) of any type: inquiry, request, suggestion, complaint, repair, paid
+    service, emergency, praise. Status changes only through desk.services.ticket_transition."""
+
+    number = models.CharField(_("工单号"), max_length=20)
+    type = models.CharField(_("类型"), max_length=12, choices=TicketType.choices)
+    category = models.CharField(_("分类"), max_length=20, blank=True)
+    priority = models.CharField(_("等级"), max_length=12, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW)
+    title = models.CharField(_("摘要"), max_length=120)
+    description = models.TextField(_("内容"), blank=True)
+    channel = models.CharField(_("来源渠道"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    house = models.ForeignKey(
+        "estate.House", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("房屋")
+    )
+    location = models.CharField(_("公共区域/位置"), max_length=120, blank=True)
+    reporter = models.ForeignKey(
+        "residents.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("报告人")
+    )
+    reporter_name = models.CharField(_("报告人姓名"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("首问责任人")
+    )
+    department = models.CharField(_("责任部门"), max_length=20, choices=Department.choices, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("处理人")
+    )
+    created_at = models.DateTimeField(_("受理时间"))
+    resolved_at = models.DateTimeField(_("处理完成时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # The earliest deadline of the ticket's running SLA clocks, kept by the sla app so that
+    # queues sort and filter on one indexed column.
+    next_deadline_at = models.DateTimeField(_("最近时限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["project", "number"], name="ticket_number_unique")]
+        indexes = [
+            models.Index(fields=["project", "status", "next_deadline_at"], name="ticket_queue_idx"),
+            models.Index(fields=["project", "type", "created_at"], name="ticket_type_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(fields=["house", "created_at"], name="ticket_house_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS[Status(self.status)]
+
+    @property
+    def place(self) -> str:
+        return self.house.code if self.house_id else self.location
+
+
+class TicketEvent(ProjectScopedModel):
+    """One entry of a ticket's timeline (who, when, what, before → after). Append-only:
+    never edited or deleted; statistics and SLA facts read these rows."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("事件"), max_length=12, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("操作人")
+    )
+    at = models.DateTimeField(_("时间"))
+    before = models.JSONField(_("变更前"), default=dict, blank=True)
+    after = models.JSONField(_("变更后"), default=dict, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("工单事件")
+        verbose_name_plural = _("工单事件")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticket_event_idx")]
+
+
+class TicketAttachment(ProjectScopedModel):
+    """A photo or document on a ticket (checked by content like archive scans)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="tickets/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("工单附件")
+        verbose_name_plural = _("工单附件")
+        ordering = ["uploaded_at", "id"]
+
+
+class Contact(ProjectScopedModel):
+    """One call or visit at the service centre (客户来电来访记录, DESK-1): channel, time,
+    caller number, person, house, content, the read-back confirmed with the customer, and
+    how it ended (answered on the spot, or a ticket)."""
+
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    received_at = models.DateTimeField(_("来电/来访时间"))
+    caller_number = models.CharField(_("来电号码"), max_length=20, blank=True)
+    person = models.ForeignKey(
+        "residents.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="contacts", verbose_name=_("客户")
+    )
+    caller_name = models.CharField(_("客户姓名"), max_length=50, blank=True)
+    house = models.ForeignKey(
+        "estate.House", on_delete=models.PROTECT, null=True, blank=True, related_name="contacts", verbose_name=_("房屋")
+    )
+    content = models.TextField(_("内容"))
+    read_back = models.TextField(_("复述确认"), blank=True)
+    outcome = models.CharField(_("结果"), max_length=10, choices=ContactOutcome.choices)
+    answer = models.TextField(_("答复内容"), blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts", verbose_name=_("工单")
+    )
+    receiver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("接待人"))
+
+    class Meta:
+        verbose_name = _("来电来访记录")
+        verbose_name_plural = _("来电来访记录")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "received_at"], name="contact_time_idx"),
+            models.Index(fields=["house", "received_at"], name="contact_house_idx"),
+            models.Index(fields=["person", "received_at"], name="contact_person_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome=ContactOutcome.ANSWERED) | Q(ticket__isnull=False), name="contact_ticket_unless_answered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d %H:%M}"
