@@ -155,9 +155,32 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("附件")
     REOPENED = "reopened", _("重新打开")
     SLA = "sla", _("时限")
+    CLASSIFIED = "classified", _("投诉定性")
+    LINKED = "linked", _("关联同一事件")
+    STEP = "step", _("处理步骤")
 
 
 class ContactOutcome(models.TextChoices):
     ANSWERED = "answered", _("当场答复")
     TICKET = "ticket", _("转为工单")
     LINKED = "linked", _("并入已有工单")
+
+
+class Validity(models.TextChoices):
+    """A complaint's classification by the supervisor (CMP-4)."""
+
+    PENDING = "pending", _("待定性")
+    EFFECTIVE = "effective", _("有效投诉")
+    INVALID = "invalid", _("无效投诉")
+
+
+class ComplaintStep(models.TextChoices):
+    """The recorded steps of the complaint flow (CMP-8)."""
+
+    OPINION = "opinion", _("客服主管处理意见")
+    HANDLING = "handling", _("责任部门处理情况")
+    RESULT_TOLD = "result_told", _("处理结果告知客户")
+
+
+# CMP-5: this many distinct customers complaining about one happening make it major.
+MAJOR_COMPLAINANTS = 5

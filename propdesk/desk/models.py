@@ -18,6 +18,7 @@ from propdesk.desk.choices import (
     Priority,
     Status,
     TicketType,
+    Validity,
 )
 
 
@@ -163,3 +164,51 @@ class Contact(ProjectScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class Happening(ProjectScopedModel):
+    """One happening several customers complain about (同一事件, CMP-5): linking complaints
+    here counts distinct complainants; at MAJOR_COMPLAINANTS all become major, once."""
+
+    title = models.CharField(_("事件"), max_length=120)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"))
+    promoted_at = models.DateTimeField(_("升级为重大投诉时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("投诉事件")
+        verbose_name_plural = _("投诉事件")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ComplaintDetail(models.Model):
+    """What a complaint adds to its ticket (CMP-2, CMP-4, CMP-8): who or which department
+    is complained about, what the customer asks for, the supervisor's classification, and
+    the recorded handling steps."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="complaint", primary_key=True)
+    complained_department = models.CharField(_("被投诉部门"), max_length=20, choices=Department.choices, blank=True)
+    complained_person = models.CharField(_("被投诉人"), max_length=50, blank=True)
+    customer_demand = models.TextField(_("客户要求"), blank=True)
+    validity = models.CharField(_("定性"), max_length=10, choices=Validity.choices, default=Validity.PENDING)
+    explanation = models.TextField(_("向客户的解释"), blank=True)
+    classified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("定性人")
+    )
+    classified_at = models.DateTimeField(_("定性时间"), null=True, blank=True)
+    happening = models.ForeignKey(
+        Happening, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("同一事件")
+    )
+    opinion = models.TextField(_("客服主管处理意见"), blank=True)
+    handling = models.TextField(_("责任部门处理情况"), blank=True)
+    result_told = models.TextField(_("处理结果告知客户"), blank=True)
+
+    class Meta:
+        verbose_name = _("投诉信息")
+        verbose_name_plural = _("投诉信息")
+
+    def __str__(self) -> str:
+        return f"{self.ticket} ({self.get_validity_display()})"
