@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "propdesk.settings")
 
@@ -13,4 +14,10 @@ app.conf.beat_schedule = {
     "purge-old-import-files": {"task": "propdesk.residents.tasks.purge_old_import_files", "schedule": 6 * 3600},
     "resume-stale-imports": {"task": "propdesk.residents.tasks.resume_stale_imports", "schedule": 300},
     "notifications-deliver-due": {"task": "propdesk.notifications.tasks.deliver_due", "schedule": 60},
+    "sla-sweep": {"task": "propdesk.sla.tasks.sweep", "schedule": 20},
+    # REP-5: orders not returned by 17:00 are listed to the department head (CELERY_TIMEZONE is Asia/Shanghai).
+    "repairs-unfinished-at-17": {
+        "task": "propdesk.desk.tasks.report_unfinished_work_orders",
+        "schedule": crontab(hour=17, minute=0),
+    },
 }

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "propdesk.estate",
     "propdesk.residents",
     "propdesk.desk",
+    "propdesk.sla",
     "propdesk.notifications",
 ]
 
@@ -206,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "HouseStatusEnum": "propdesk.estate.choices.HouseStatus",
         "LoanStatusEnum": "propdesk.residents.choices.LoanStatus",
         "ArchiveItemStatusEnum": "propdesk.residents.choices.ArchiveItemStatus",
+        "TicketStatusEnum": "propdesk.desk.choices.Status",
     },
 }
 

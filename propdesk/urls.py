@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from propdesk.desk import api as desk_api
 from propdesk.estate import api as estate_api
 from propdesk.notifications import api as notifications_api
 from propdesk.residents import api as residents_api
@@ -11,6 +12,7 @@ router = DefaultRouter()
 estate_api.register(router)
 residents_api.register(router)
 notifications_api.register(router)
+desk_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),
@@ -18,6 +20,8 @@ urlpatterns = [
     path("", include("propdesk.estate.urls")),
     path("", include("propdesk.residents.urls")),
     path("", include("propdesk.notifications.urls")),
+    path("", include("propdesk.desk.repair_urls")),
+    path("desk/", include("propdesk.desk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

@@ -40,6 +40,7 @@ class Cap(StrEnum):
     TICKET_HANDLE = "ticket.handle"  # work on tickets assigned to oneself: accept, progress, resolve
     TICKET_DISPATCH = "ticket.dispatch"  # assign and transfer anyone's tickets, change status of any ticket (DESK-3/4)
     TICKET_CLASSIFY = "ticket.classify"  # complaint validity and severity (CMP-4/5)
+    REPAIR_GRAB = "repair.grab"  # take a repair from the open pool (抢单, REP-5): engineering technicians
     SLA_CONFIGURE = "sla.configure"
 
 
@@ -56,7 +57,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.ASSISTANT: frozenset(_DESK),
     Role.SUPERVISOR: frozenset(_DESK | _LEAD),
     Role.MANAGER: frozenset(_DESK | _LEAD | {Cap.SLA_CONFIGURE}),
-    Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD),
+    Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD | {Cap.REPAIR_GRAB}),
     Role.GUARD: frozenset(_ALL_VIEW | _FIELD),
     Role.CLEANER: frozenset({Cap.HOUSE_VIEW} | _FIELD),
     Role.CASHIER: frozenset(_ALL_VIEW | {Cap.DATA_EXPORT, Cap.TICKET_VIEW, Cap.TICKET_CREATE}),

@@ -49,6 +49,7 @@ from propdesk.estate.services import project_create
 from propdesk.residents.choices import ArchiveItemStatus, IdType, LoanStatus, OccupancyEnd, OccupantRole
 from propdesk.residents.models import ArchiveItem, ArchiveItemType, ArchiveLoan, Occupancy, PaperArchive, Person
 from propdesk.residents.services import person_search_keys
+from propdesk.sla.services import sla_install_presets
 
 SEED = 20240601
 AS_OF = dt.date(2026, 6, 30)
@@ -560,6 +561,7 @@ class _Generator:
         ]
         report.counts["estate.Project"] += len(projects)
         calendar_create_default(name="公司默认工作日历")  # Mon–Fri 08:30–12:00/13:30–17:30, this year and next
+        sla_install_presets(variant="002")  # CMP-6 policy "002", REP-2/3, DESK-3/4/6
         staff = self.staff(projects, report)
         started = time.monotonic()
         for index, (plan, project) in enumerate(zip(self.plan.projects, projects, strict=True)):

@@ -6,3 +6,6 @@ class DeskConfig(AppConfig):
     name = "propdesk.desk"
     label = "desk"
     verbose_name = _("服务台")
+
+    def ready(self) -> None:
+        from propdesk.desk import house_sections  # noqa: F401  registers the house-page section

@@ -158,6 +158,7 @@ class EventKind(models.TextChoices):
     CLASSIFIED = "classified", _("投诉定性")
     LINKED = "linked", _("关联同一事件")
     STEP = "step", _("处理步骤")
+    WORK_ORDER = "work_order", _("派工单")
 
 
 class ContactOutcome(models.TextChoices):
@@ -184,3 +185,43 @@ class ComplaintStep(models.TextChoices):
 
 # CMP-5: this many distinct customers complaining about one happening make it major.
 MAJOR_COMPLAINANTS = 5
+
+
+# --- Repairs and work orders (REP-1…7) ----------------------------------------------------
+
+
+class PriceKind(models.TextChoices):
+    """A line of the published price list (有偿服务价目表, REP-4/DESK-8)."""
+
+    LABOUR = "labour", _("人工")
+    MATERIAL = "material", _("材料")
+
+
+class LineStage(models.TextChoices):
+    """A work order's priced lines: the quote the customer accepts before work starts,
+    and what was finally used and charged (REP-4)."""
+
+    QUOTE = "quote", _("报价")
+    FINAL = "final", _("结算")
+
+
+class Escalation(models.TextChoices):
+    """Whom a failure is escalated to (REP-6)."""
+
+    MANAGER = "manager", _("项目经理")
+    COMPANY_ENGINEERING = "company_engineering", _("公司工程部")
+    CONTRACTOR = "contractor", _("保修单位")
+    INSURER = "insurer", _("保险公司")
+
+
+class WorkOrderStep(models.TextChoices):
+    """What a work-order event (EventKind.WORK_ORDER) records; `after["step"]`."""
+
+    PREPARED = "prepared", _("派工信息")
+    QUOTED = "quoted", _("报价")
+    QUOTE_ACCEPTED = "quote_accepted", _("客户确认报价")
+    POOLED = "pooled", _("放入抢单池")
+    UNPOOLED = "unpooled", _("撤出抢单池")
+    COMPLETED = "completed", _("完工确认")
+    MEASURE = "measure", _("临时措施")
+    ESCALATED = "escalated", _("上报")

@@ -22,7 +22,7 @@ from propdesk.desk.choices import (
     Validity,
 )
 from propdesk.desk.models import ComplaintDetail, Happening, Ticket
-from propdesk.desk.services import _record, ticket_change_priority
+from propdesk.desk.services import event_record, ticket_change_priority
 
 # CMP-7: who hears of an important or major complaint at once.
 ALERTED_ROLES = {
@@ -102,7 +102,7 @@ def complaint_classify(
     detail.validity, detail.explanation = validity, explanation.strip()
     detail.classified_by, detail.classified_at = by, timezone.now()
     detail.save()
-    _record(ticket, EventKind.CLASSIFIED, by=by, before=before, after={"validity": validity}, note=detail.explanation)
+    event_record(ticket, EventKind.CLASSIFIED, by=by, before=before, after={"validity": validity}, note=detail.explanation)
     if validity == Validity.EFFECTIVE and severity and severity != ticket.priority:
         ticket = ticket_change_priority(ticket=ticket, priority=severity, by=by, reason=_("投诉定性"))
     if validity == Validity.EFFECTIVE:
@@ -144,7 +144,7 @@ def complaint_link(*, ticket: Ticket, happening: Happening, by) -> Happening:
     before = {"happening": detail.happening_id}
     detail.happening = happening
     detail.save(update_fields=["happening"])
-    _record(ticket, EventKind.LINKED, by=by, before=before, after={"happening": happening.pk}, note=happening.title)
+    event_record(ticket, EventKind.LINKED, by=by, before=before, after={"happening": happening.pk}, note=happening.title)
     linked = list(Ticket.objects.filter(complaint__happening=happening).filter(~Q(status="cancelled")).select_related("house"))
     complainants = {_complainant_key(t) for t in linked}
     if happening.promoted_at is None and len(complainants) >= MAJOR_COMPLAINANTS:
@@ -176,5 +176,5 @@ def complaint_record_step(*, ticket: Ticket, step: str, text: str, by) -> Compla
         )
     setattr(detail, step, text.strip())
     detail.save(update_fields=[step])
-    _record(ticket, EventKind.STEP, by=by, after={"step": step}, note=text.strip())
+    event_record(ticket, EventKind.STEP, by=by, after={"step": step}, note=text.strip())
     return detail

@@ -14,8 +14,12 @@ from propdesk.desk.choices import (
     Channel,
     ContactOutcome,
     Department,
+    Escalation,
     EventKind,
+    LineStage,
+    PriceKind,
     Priority,
+    RepairTrade,
     Status,
     TicketType,
     Validity,
@@ -212,3 +216,137 @@ class ComplaintDetail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} ({self.get_validity_display()})"
+
+
+# --- Repairs and work orders (REP-1…7) ----------------------------------------------------
+# Writes live in desk.repairs; amounts go through core.money.
+
+_MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class PriceItem(ProjectScopedModel):
+    """One line of a project's published price list for paid work (有偿服务价目表,
+    REP-4/DESK-8): labour items and materials. A quote copies the price it was made at,
+    so a later price change never alters a quote already given."""
+
+    kind = models.CharField(_("类别"), max_length=10, choices=PriceKind.choices)
+    trade = models.CharField(_("工种"), max_length=20, choices=RepairTrade.choices, blank=True)
+    name = models.CharField(_("项目名称"), max_length=80)
+    unit = models.CharField(_("单位"), max_length=10)
+    unit_price = models.DecimalField(_("单价(元)"), **_MONEY)
+    active = models.BooleanField(_("在用"), default=True)
+
+    class Meta:
+        verbose_name = _("有偿服务价目")
+        verbose_name_plural = _("有偿服务价目表")
+        ordering = ["project", "kind", "trade", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind", "name"], name="price_item_unique"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="price_item_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit_price}元/{self.unit}）"
+
+
+class WorkOrder(models.Model):
+    """What a repair adds to its ticket (派工单): the REP-1 appointment facts, free or
+    paid with the quote the customer accepts before work starts (REP-4), the open pool
+    technicians grab from (抢单, REP-5), arrival and completion with the customer's
+    signature or the reporter's confirmation (REP-6/7), temporary measures and
+    escalation (REP-6), and the final charge billing reads (REP-9).
+
+    Status moves stay on the ticket (desk.services.ticket_transition); the ticket's
+    timeline records every step."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="work_order", primary_key=True)
+    # REP-1
+    appointment_start = models.DateTimeField(_("预约开始"), null=True, blank=True)
+    appointment_end = models.DateTimeField(_("预约结束"), null=True, blank=True)
+    someone_home = models.BooleanField(_("家中有人"), null=True, blank=True)
+    spare_key_allowed = models.BooleanField(_("可用备用钥匙"), default=False)
+    # REP-4
+    paid = models.BooleanField(_("有偿服务"), default=False)
+    quote_version = models.PositiveIntegerField(_("报价版本"), default=0)
+    quote_total = models.DecimalField(_("报价合计(元)"), null=True, blank=True, **_MONEY)
+    quote_accepted_at = models.DateTimeField(_("客户确认报价时间"), null=True, blank=True)
+    quote_accepted_by = models.CharField(_("确认报价的客户"), max_length=50, blank=True)
+    # REP-5 dispatch: the open pool (抢单池)
+    pool_open = models.BooleanField(_("在抢单池"), default=False)
+    pooled_at = models.DateTimeField(_("放入抢单池时间"), null=True, blank=True)
+    grabbed_at = models.DateTimeField(_("抢单时间"), null=True, blank=True)
+    # On site and done (REP-6/7)
+    arrived_at = models.DateTimeField(_("到场时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("完工时间"), null=True, blank=True)
+    completion_note = models.TextField(_("维修情况"), blank=True)
+    signature = models.FileField(_("客户签名"), upload_to="signatures/%Y/%m/", blank=True)
+    confirmed_by_name = models.CharField(_("报告人确认"), max_length=50, blank=True)
+    final_version = models.PositiveIntegerField(_("结算版本"), default=0)
+    final_charge = models.DecimalField(_("实收费用(元)"), null=True, blank=True, **_MONEY)
+    # Billing reads final_charge of paid orders and stamps this when it has taken it (REP-9).
+    charge_passed_at = models.DateTimeField(_("转入收费时间"), null=True, blank=True)
+    # REP-6: not fixable now; major failures
+    temporary_measure = models.TextField(_("临时措施"), blank=True)
+    temporary_measure_at = models.DateTimeField(_("临时措施时间"), null=True, blank=True)
+    escalated_to = models.CharField(_("上报对象"), max_length=20, choices=Escalation.choices, blank=True)
+    escalation_note = models.TextField(_("上报说明"), blank=True)
+    escalated_at = models.DateTimeField(_("上报时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("派工单")
+        verbose_name_plural = _("派工单")
+        indexes = [models.Index(fields=["pooled_at"], condition=Q(pool_open=True), name="work_order_pool_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(appointment_start__isnull=True)
+                | Q(appointment_end__isnull=True)
+                | Q(appointment_end__gt=models.F("appointment_start")),
+                name="work_order_appointment_order",
+            ),
+            models.CheckConstraint(condition=Q(paid=True) | Q(quote_accepted_at__isnull=True), name="work_order_quote_paid_only"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} {self.ticket.title}"
+
+    @property
+    def quote_accepted(self) -> bool:
+        return self.quote_accepted_at is not None
+
+    def lines_of(self, stage: str):
+        """The current lines of a stage (the latest quote version, the latest settlement)."""
+        version = self.quote_version if stage == LineStage.QUOTE else self.final_version
+        return self.lines.filter(stage=stage, version=version).select_related("price_item")
+
+
+class WorkOrderLine(models.Model):
+    """One priced line of a work order: labour or material, quantity × unit price =
+    amount (core.money). Never edited: a new quote is a new version; lines of an accepted
+    quote stay as the customer accepted them."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="lines")
+    stage = models.CharField(_("阶段"), max_length=10, choices=LineStage.choices)
+    version = models.PositiveIntegerField(_("版本"))
+    price_item = models.ForeignKey(
+        PriceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("价目")
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=PriceKind.choices)
+    name = models.CharField(_("名称"), max_length=80)
+    unit = models.CharField(_("单位"), max_length=10, blank=True)
+    quantity = models.DecimalField(_("数量"), **_MONEY)
+    unit_price = models.DecimalField(_("单价(元)"), **_MONEY)
+    amount = models.DecimalField(_("金额(元)"), **_MONEY)
+
+    class Meta:
+        verbose_name = _("派工单明细")
+        verbose_name_plural = _("派工单明细")
+        ordering = ["work_order", "stage", "version", "id"]
+        indexes = [models.Index(fields=["work_order", "stage", "version"], name="work_order_line_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="work_order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="work_order_line_price_not_negative"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="work_order_line_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"

@@ -33,16 +33,18 @@ from propdesk.desk.choices import (
 from propdesk.desk.models import Contact, Ticket, TicketAttachment, TicketEvent
 from propdesk.estate.models import House, Project
 from propdesk.residents.models import Person
+from propdesk.sla.services import clocks_on_event
 
 # Ticket types that concern a place: a house or a described common-area location.
 _PLACED_TYPES = frozenset({TicketType.COMPLAINT, TicketType.REPAIR, TicketType.EMERGENCY, TicketType.SERVICE})
 
 
-def _record(
+def event_record(
     ticket: Ticket, kind: str, *, by, before: dict | None = None, after: dict | None = None, note: str = ""
 ) -> TicketEvent:
-    """Append one event to the ticket's timeline (the only writer of TicketEvent)."""
-    return TicketEvent.objects.create(
+    """Append one event to the ticket's timeline (the only writer of TicketEvent); the
+    ticket's SLA clocks follow it."""
+    event = TicketEvent.objects.create(
         project_id=ticket.project_id,
         ticket=ticket,
         kind=kind,
@@ -52,6 +54,8 @@ def _record(
         after=after or {},
         note=note,
     )
+    clocks_on_event(event)
+    return event
 
 
 def _check_in_project(project_id: int, house: House | None, reporter: Person | None) -> None:
@@ -134,15 +138,15 @@ def ticket_open(
         department=department,
         created_at=now,
     )
-    _record(ticket, EventKind.CREATED, by=by, after={"status": ticket.status, "priority": priority, "type": type})
+    event_record(ticket, EventKind.CREATED, by=by, after={"status": ticket.status, "priority": priority, "type": type})
     return ticket
 
 
-def _lock(ticket: Ticket) -> Ticket:
+def lock_ticket(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-def _may_work_on(user, ticket: Ticket) -> bool:
+def may_work_on(user, ticket: Ticket) -> bool:
     """Dispatchers work on any ticket of the project; others on those assigned to them
     (or received by them while nobody else holds it, DESK-3)."""
     if scoping.has_cap(user, Cap.TICKET_DISPATCH, ticket.project_id):
@@ -157,8 +161,8 @@ def ticket_transition(*, ticket: Ticket, to_status: str, by, note: str = "") -> 
     """Move a ticket along its state machine (choices.TRANSITIONS); any other move is
     refused. Resolving and closing stamp their times; reopening keeps the earlier ones in
     the timeline."""
-    ticket = _lock(ticket)
-    if not _may_work_on(by, ticket):
+    ticket = lock_ticket(ticket)
+    if not may_work_on(by, ticket):
         raise DomainError("ticket_not_yours", _("只有处理人或派单员可以变更该工单"), field="status")
     if to_status not in TRANSITIONS.get(ticket.status, frozenset()):
         raise DomainError(
@@ -167,6 +171,11 @@ def ticket_transition(*, ticket: Ticket, to_status: str, by, note: str = "") -> 
             % {"from": Status(ticket.status).label, "to": Status(to_status).label if to_status in Status.values else to_status},
             field="status",
         )
+    if ticket.type == TicketType.REPAIR and to_status in (Status.IN_PROGRESS, Status.RESOLVED):
+        from propdesk.desk.repairs import check_may_resolve, check_may_start
+
+        # REP-4: paid work starts only after the quote is accepted; REP-6: done only when completed.
+        (check_may_start if to_status == Status.IN_PROGRESS else check_may_resolve)(ticket)
     if to_status == Status.CANCELLED and not note.strip():
         raise DomainError("ticket_cancel_reason", _("取消工单须填写原因"), field="note")
     before = {"status": ticket.status}
@@ -180,7 +189,7 @@ def ticket_transition(*, ticket: Ticket, to_status: str, by, note: str = "") -> 
     if reopened:
         ticket.resolved_at = ticket.closed_at = None
     ticket.save(update_fields=["status", "resolved_at", "closed_at"])
-    _record(
+    event_record(
         ticket, EventKind.REOPENED if reopened else EventKind.STATUS, by=by, before=before, after={"status": to_status}, note=note
     )
     return ticket
@@ -190,7 +199,7 @@ def ticket_transition(*, ticket: Ticket, to_status: str, by, note: str = "") -> 
 def ticket_assign(*, ticket: Ticket, assignee, by, department: str = "", note: str = "") -> Ticket:
     """Hand a ticket to the responsible person (转交/派单, DESK-3/DESK-4). The assignee must
     be able to handle tickets in the project; a new ticket becomes ASSIGNED."""
-    ticket = _lock(ticket)
+    ticket = lock_ticket(ticket)
     if not (scoping.has_cap(by, Cap.TICKET_DISPATCH, ticket.project_id) or ticket.receiver_id == by.pk):
         raise DomainError("ticket_assign_refused", _("只有派单员或首问责任人可以派单"), field="assignee", rule="DESK-3")
     if not scoping.has_cap(assignee, Cap.TICKET_HANDLE, ticket.project_id):
@@ -207,14 +216,14 @@ def ticket_assign(*, ticket: Ticket, assignee, by, department: str = "", note: s
     ticket.save(update_fields=["assignee", "department", "status"])
     kind = EventKind.TRANSFERRED if before["assignee"] else EventKind.ASSIGNED
     after = {"assignee": assignee.pk, "department": ticket.department, "status": ticket.status}
-    _record(ticket, kind, by=by, before=before, after=after, note=note)
+    event_record(ticket, kind, by=by, before=before, after=after, note=note)
     return ticket
 
 
 @transaction.atomic
 def ticket_change_priority(*, ticket: Ticket, priority: str, by, reason: str) -> Ticket:
     """Change severity/urgency; the reason is kept on the timeline (SLA clocks recompute)."""
-    ticket = _lock(ticket)
+    ticket = lock_ticket(ticket)
     if not (
         scoping.has_cap(by, Cap.TICKET_DISPATCH, ticket.project_id) or scoping.has_cap(by, Cap.TICKET_CLASSIFY, ticket.project_id)
     ):
@@ -227,7 +236,25 @@ def ticket_change_priority(*, ticket: Ticket, priority: str, by, reason: str) ->
     before = {"priority": ticket.priority}
     ticket.priority = priority
     ticket.save(update_fields=["priority"])
-    _record(ticket, EventKind.PRIORITY, by=by, before=before, after={"priority": priority}, note=reason.strip())
+    event_record(ticket, EventKind.PRIORITY, by=by, before=before, after={"priority": priority}, note=reason.strip())
+    return ticket
+
+
+@transaction.atomic
+def ticket_escalate_priority(*, ticket: Ticket, priority: str, reason: str) -> Ticket:
+    """Raise severity/urgency by the system — an SLA escalation level, e.g. CMP-5: an
+    effective complaint unresolved after 7 days becomes major. The event has no actor and
+    the reason as its note. Only raises: a lower or equal priority, or a ticket already
+    resolved, closed or cancelled, is left as it is."""
+    ticket = lock_ticket(ticket)
+    _check_priority(ticket.type, priority)
+    order = priorities_for(ticket.type)
+    if ticket.status in DONE_STATUSES or (ticket.priority in order and order.index(priority) <= order.index(ticket.priority)):
+        return ticket
+    before = {"priority": ticket.priority}
+    ticket.priority = priority
+    ticket.save(update_fields=["priority"])
+    event_record(ticket, EventKind.PRIORITY, by=None, before=before, after={"priority": priority}, note=reason.strip())
     return ticket
 
 
@@ -236,7 +263,7 @@ def ticket_comment(*, ticket: Ticket, note: str, by) -> TicketEvent:
     scoping.require(by, Cap.TICKET_VIEW, ticket.project_id)
     if not note.strip():
         raise DomainError("ticket_comment_empty", _("备注不能为空"), field="note")
-    return _record(ticket, EventKind.COMMENT, by=by, note=note.strip())
+    return event_record(ticket, EventKind.COMMENT, by=by, note=note.strip())
 
 
 @transaction.atomic
@@ -256,7 +283,7 @@ def ticket_attach(*, ticket: Ticket, upload: UploadedFile, by) -> TicketAttachme
     attachment.file.save(upload.name, upload, save=False)
     try:
         attachment.save()
-        _record(ticket, EventKind.ATTACHMENT, by=by, after={"attachment": attachment.pk, "name": attachment.original_name})
+        event_record(ticket, EventKind.ATTACHMENT, by=by, after={"attachment": attachment.pk, "name": attachment.original_name})
     except Exception:
         attachment.file.delete(save=False)
         raise
@@ -316,7 +343,7 @@ def contact_log(
     elif existing_ticket is not None:
         linked = existing_ticket
         outcome = ContactOutcome.LINKED
-        _record(linked, EventKind.COMMENT, by=by, note=_("客户再次来电/来访：%(c)s") % {"c": content.strip()})
+        event_record(linked, EventKind.COMMENT, by=by, note=_("客户再次来电/来访：%(c)s") % {"c": content.strip()})
     else:
         linked, outcome = None, ContactOutcome.ANSWERED
     return Contact.objects.create(

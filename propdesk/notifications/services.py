@@ -236,10 +236,10 @@ def delivery_attempt(*, delivery_id: int) -> Delivery | None:
         return None
     delivery = Delivery.objects.select_related("notification").get(pk=delivery_id)
     result = get_channel(delivery.channel).send(delivery)
-    return _record(delivery, result)
+    return event_record(delivery, result)
 
 
-def _record(delivery: Delivery, result: ChannelResult) -> Delivery:
+def event_record(delivery: Delivery, result: ChannelResult) -> Delivery:
     """Write the outcome of the attempt the caller claimed (and only that attempt)."""
     now = timezone.now()
     changes: dict = {"updated_at": now, "error": result.error}

@@ -27,6 +27,14 @@ def open_repair(world, **extra):
     return ticket_open(project=world.project_a, by=world.assistant, **{**fields, **extra})
 
 
+def open_request(world):
+    """A ticket whose status moves are all generic (a repair's start and finish go
+    through its work order, REP-4/REP-6)."""
+    return ticket_open(
+        project=world.project_a, by=world.assistant, type=TicketType.REQUEST, title="更换门禁卡", location="物业前台"
+    )
+
+
 def test_ticket_numbers_are_per_project_year_and_gap_free(world):
     first, second = open_repair(world), open_repair(world)
     year = timezone.localtime().year
@@ -110,7 +118,7 @@ def test_rep7_any_staff_may_report_a_fault_but_not_outsiders(world):
 def test_state_machine_allows_exactly_the_declared_moves(world):
     for start, allowed in TRANSITIONS.items():
         for target in Status.values:
-            ticket = open_repair(world)
+            ticket = open_request(world)
             Ticket.objects.filter(pk=ticket.pk).update(status=start)
             ticket.refresh_from_db()
             note = "客户撤回" if target == Status.CANCELLED else ""
@@ -130,7 +138,7 @@ def test_cancel_needs_a_reason(world):
 
 
 def test_timeline_is_append_only_with_before_and_after(world):
-    ticket = open_repair(world)
+    ticket = open_request(world)
     engineer = world.users[("engineer", "a")]
     ticket_assign(ticket=ticket, assignee=engineer, department="engineering", by=world.assistant)
     ticket_transition(ticket=ticket, to_status=Status.IN_PROGRESS, by=engineer)
@@ -302,3 +310,12 @@ def test_concurrent_tickets_get_distinct_consecutive_numbers(world):
     assert not errors
     assert sorted(int(n[-6:]) for n in numbers) == [1, 2, 3, 4, 5, 6]
     assert TicketEvent.objects.filter(kind="created").count() == 6
+
+
+def test_rep6_a_repair_is_resolved_only_through_its_work_order(world):
+    ticket = open_repair(world)
+    ticket_assign(ticket=ticket, assignee=world.users[("engineer", "a")], by=world.assistant)
+    ticket_transition(ticket=ticket, to_status=Status.IN_PROGRESS, by=world.users[("engineer", "a")])
+    with pytest.raises(DomainError) as error:
+        ticket_transition(ticket=ticket, to_status=Status.RESOLVED, by=world.supervisor, note="已修")
+    assert error.value.rule == "REP-6"
