@@ -6,19 +6,26 @@ people with realistic Chinese names, valid mobile numbers and GB 11643 resident 
 occupancies (owners as primary contacts, co-owners, family, tenants, ended ties for
 MOV-11 / MOV-13 history), the archive (ARC-2 checklist states, paper locations, loans
 under ARC-5), parking spaces and one demo login per staff role plus a resident login.
+At the small and default scales also the service desk: the first project's price list and
+about forty contacts of the last days, most of them tickets of every type and status (a
+paid repair signed off, the open pool, an appointment, complaints classified, a happening
+made major, an emergency), a few for the second project.
 
 How rows are written:
 - Projects go through `estate.services.project_create`, so the ARC-2 checklist is
   seeded the normal way; search keys through `residents.services.person_search_keys`.
 - The bulk rows are written here with `bulk_create` in batches rather than one service
   call per row: demo data are not a business operation and must load in seconds.
+- The service desk goes through the desk services (contact_log, ticket_*, complaint_*,
+  work_order_*), so timelines and SLA clocks are the real ones; its tickets are then
+  back-dated by `_backdate` (demo only) and one `sla_sweep` records the breaches.
 - History (simple_history on House / Person / Occupancy): the small and default scales
   write one '+' history row per seeded row with `bulk_create_with_history`; the large
   (benchmark) scale skips history and, on PostgreSQL, streams rows with COPY.
 
 Everything comes from one `random.Random(SEED)` and dates are anchored on `AS_OF`, so
-two runs produce the same people, numbers and codes. Loans alone are dated from today,
-so the overdue one is overdue whenever the demo runs.
+two runs produce the same people, numbers and codes. Loans and the service desk alone are
+dated from now, so what is overdue is overdue whenever the demo runs.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,6 +42,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -42,6 +51,44 @@ from propdesk.accounts.roles import Role
 from propdesk.core import pinyin
 from propdesk.core.idcard import check_character
 from propdesk.core.services import calendar_create_default
+from propdesk.desk.choices import (
+    Channel,
+    ComplaintStep,
+    Department,
+    EventKind,
+    PriceKind,
+    Priority,
+    RepairTrade,
+    Status,
+    TicketType,
+    Validity,
+)
+from propdesk.desk.complaints import (
+    complaint_classify,
+    complaint_link,
+    complaint_record_details,
+    complaint_record_step,
+    happening_create,
+)
+from propdesk.desk.models import (
+    ComplaintDetail,
+    Contact,
+    Happening,
+    PriceItem,
+    Ticket,
+    TicketEvent,
+    WorkOrder,
+)
+from propdesk.desk.repairs import (
+    work_order_accept_quote,
+    work_order_arrive,
+    work_order_complete,
+    work_order_open_pool,
+    work_order_prepare,
+    work_order_quote,
+    work_order_temporary_measure,
+)
+from propdesk.desk.services import contact_log, ticket_assign, ticket_comment, ticket_transition
 from propdesk.estate.choices import HouseStatus, ParkingKind, Usage
 from propdesk.estate.housecode import format_house_code
 from propdesk.estate.models import Building, Company, Entrance, House, HouseStatusChange, ParkingSpace, Project
@@ -49,7 +96,8 @@ from propdesk.estate.services import project_create
 from propdesk.residents.choices import ArchiveItemStatus, IdType, LoanStatus, OccupancyEnd, OccupantRole
 from propdesk.residents.models import ArchiveItem, ArchiveItemType, ArchiveLoan, Occupancy, PaperArchive, Person
 from propdesk.residents.services import person_search_keys
-from propdesk.sla.services import sla_install_presets
+from propdesk.sla.models import SlaClock
+from propdesk.sla.services import sla_install_presets, sla_sweep
 
 SEED = 20240601
 AS_OF = dt.date(2026, 6, 30)
@@ -382,6 +430,8 @@ class SeedReport:
             ("estate.ParkingSpace", "车位"),
             ("accounts.User", "账号"),
         )
+        if self.counts["desk.Ticket"]:
+            labels += (("desk.Contact", "来电来访"), ("desk.Ticket", "工单"))
         parts = ", ".join(f"{self.counts[key]:,} {label}" for key, label in labels)
         return f"演示数据已生成（{self.scale}）：{parts}；用时 {self.seconds:.1f} 秒。"
 
@@ -574,6 +624,27 @@ class _Generator:
                 f"{report.counts['residents.Person']:,} 人员 累计 ({time.monotonic() - started:.0f}s)"
             )
         self.resident_login(report)
+        if self.plan.name != "large":
+            # No service desk at the large (benchmark) scale: its tickets go through the
+            # desk services one call at a time, and the benchmarks measure volume elsewhere.
+            self.desk(projects, staff, report)
+
+    def desk(self, projects: list[Project], staff: dict[tuple[str, int], User], report: SeedReport) -> None:
+        """Contacts and tickets of the last days (see `_DeskDemo`), then one SLA sweep so
+        that the deadlines the back-dated tickets have passed are recorded as breaches."""
+        started = time.monotonic()
+
+        def of(index: int) -> dict[str, User]:
+            return {role: user for (role, i), user in staff.items() if i == index}
+
+        _DeskDemo(self.rng, projects[0], of(0), report, resident=self.resident_person).run_first()
+        if len(projects) > 1 and ("assistant", 1) in staff:
+            _DeskDemo(self.rng, projects[1], of(1), report).run_second()
+        report.counts["sla.breached"] += sla_sweep().breached
+        self.progress(
+            f"服务台: {report.counts['desk.Contact']} 来电来访, {report.counts['desk.Ticket']} 工单 "
+            f"({time.monotonic() - started:.1f}s)"
+        )
 
     def staff(self, projects: list[Project], report: SeedReport) -> dict[tuple[str, int], User]:
         password = make_password(DEMO_PASSWORD)  # hashed once: the hasher is slow on purpose
@@ -1011,6 +1082,1002 @@ class _Generator:
         )
         report.counts["accounts.User"] += created
         Person.objects.filter(pk=person.pk).update(account=user)
+
+
+# --- service desk --------------------------------------------------------------------------
+# Contacts and tickets of the last days for the first project (a few for the second), made
+# through the desk services so that timelines, complaint classification, work orders and
+# SLA clocks are the real ones. Dated from now (like the loans), so the overdue ones are
+# overdue whenever the demo runs. Small and default scales only (see `_Generator.run`).
+
+# The first project's published price list (有偿服务价目表, REP-4/DESK-8).
+_PRICE_LIST = (
+    (PriceKind.LABOUR, RepairTrade.PLUMBING, "更换水龙头", "次", "30.00"),
+    (PriceKind.LABOUR, RepairTrade.PLUMBING, "疏通下水道", "次", "80.00"),
+    (PriceKind.LABOUR, RepairTrade.PLUMBING, "更换角阀", "个", "20.00"),
+    (PriceKind.LABOUR, RepairTrade.ELECTRICAL, "更换灯管", "根", "20.00"),
+    (PriceKind.LABOUR, RepairTrade.ELECTRICAL, "更换开关插座", "个", "15.00"),
+    (PriceKind.LABOUR, RepairTrade.DOOR_WINDOW, "更换推拉门滑轮", "扇", "50.00"),
+    (PriceKind.LABOUR, RepairTrade.DOOR_WINDOW, "更换门锁锁芯", "把", "40.00"),
+    (PriceKind.MATERIAL, RepairTrade.PLUMBING, "水龙头(普通)", "个", "45.00"),
+    (PriceKind.MATERIAL, RepairTrade.PLUMBING, "角阀", "个", "18.00"),
+    (PriceKind.MATERIAL, RepairTrade.PLUMBING, "生料带", "卷", "3.00"),
+    (PriceKind.MATERIAL, RepairTrade.ELECTRICAL, "LED灯管(T8 1.2米)", "根", "25.00"),
+    (PriceKind.MATERIAL, RepairTrade.ELECTRICAL, "开关插座面板", "个", "12.00"),
+    (PriceKind.MATERIAL, RepairTrade.DOOR_WINDOW, "推拉门滑轮", "个", "15.00"),
+    (PriceKind.MATERIAL, RepairTrade.DOOR_WINDOW, "C级防盗锁芯", "个", "120.00"),
+)
+
+# Contacts answered on the spot (DESK-1): (how long ago, channel, what was asked, the answer).
+_ANSWERED = (
+    (
+        (5, 3),
+        Channel.PHONE,
+        "咨询物业费有哪些缴费方式，能不能在手机上交。",
+        "可在“阳光物业”微信公众号“生活缴费”在线缴纳，也可到客服中心刷卡、扫码缴费；按年缴纳享 95 折。",
+    ),
+    (
+        (4, 1),
+        Channel.VISIT,
+        "新房准备装修，咨询需要办理哪些手续。",
+        "请携带房产证或购房合同、业主身份证、装修图纸和装修公司营业执照复印件到客服中心办理装修申请，"
+        "签订《房屋装饰装修管理协议》并缴纳装修押金，审批通过后领取装修施工证；施工时间为工作日 8:00–12:00、14:00–18:00。",
+    ),
+    (
+        (3, 5),
+        Channel.ONLINE,
+        "微信留言：门禁卡丢了，怎么补办？",
+        "请业主本人携带身份证到客服中心办理，工本费 20 元/张，当场补办，原卡同时注销。",
+    ),
+    (
+        (2, 4),
+        Channel.PHONE,
+        "询问本周是否有停水安排。",
+        "因二次供水水箱清洗消毒，本周四 9:00–15:00 全小区停水，通知已张贴在各单元大堂并在业主群发布，请提前储水。",
+    ),
+    (
+        (1, 7),
+        Channel.PHONE,
+        "咨询地面停车位月租费用和办理方式。",
+        "地面车位月租 150 元，地下车位月租 300 元；携带行驶证、身份证到客服中心登记，车牌录入道闸系统后即可使用。",
+    ),
+    (
+        (0, 20),
+        Channel.ONLINE,
+        "微信留言：厨余垃圾几点可以投放？",
+        "定时定点投放：每天 7:00–9:00、18:00–20:00，投放点在各栋楼北侧垃圾分类亭，其余时间请投放至南门集中点。",
+    ),
+    (
+        (0, 6),
+        Channel.VISIT,
+        "来访咨询家里养狗需要办什么手续。",
+        "请先到辖区派出所或“浙里办”办理犬只登记、注射狂犬疫苗；小区内遛狗须牵绳，及时清理粪便，不得进入儿童游乐区。",
+    ),
+)
+
+
+def _ago(days: int = 0, hours: int = 0, minutes: int = 0) -> dt.timedelta:
+    return dt.timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def _backdate(tickets: Sequence[Ticket], offset: dt.timedelta) -> None:
+    """DEMO-ONLY BACK-DATING, not a business operation (never call this outside seed_demo).
+
+    The desk services stamp everything with timezone.now(); a demo needs tickets that
+    were opened days ago, some of them now past their deadlines. So every step of a demo
+    ticket is done through the services, and then everything the services wrote for the
+    ticket so far is moved back by the same `offset` with plain queryset updates: the
+    ticket's own times, its timeline events (`at`), its contacts, its SLA clocks (start,
+    deadlines, pauses, met/breached/ended times, next check), its complaint
+    classification and happening, and its work-order times. (The demo attaches no files,
+    and SLA firings only come from the one sweep run after every ticket is in place.) Relative times stay as the
+    services made them; deadlines counted in business time are shifted as calendar time
+    (an approximation good enough for a demo). Appointment slots are agreed times, not
+    stamps, and stay where they were set; the arrival note's time in words follows its
+    event. Notifications are left as sent (now)."""
+    if not tickets or offset <= dt.timedelta(0):
+        return
+    ids = [t.pk for t in tickets]
+
+    def shift(rows: models.QuerySet, *names: str) -> None:
+        rows.update(**{name: F(name) - offset for name in names})
+
+    shift(Ticket.objects.filter(pk__in=ids), "created_at", "resolved_at", "closed_at", "next_deadline_at")
+    shift(TicketEvent.objects.filter(ticket_id__in=ids), "at")
+    shift(Contact.objects.filter(ticket_id__in=ids), "received_at")
+    shift(
+        SlaClock.objects.filter(ticket_id__in=ids),
+        *("started_at", "deadline_at", "original_deadline_at", "warn_at", "paused_at"),
+        *("met_at", "breached_at", "ended_at", "next_check_at"),
+    )
+    types = {t.type for t in tickets}
+    if TicketType.COMPLAINT in types:
+        shift(ComplaintDetail.objects.filter(ticket_id__in=ids), "classified_at")
+        happenings = ComplaintDetail.objects.filter(ticket_id__in=ids, happening__isnull=False).values("happening_id")
+        shift(Happening.objects.filter(pk__in=happenings), "created_at", "promoted_at")
+    if TicketType.REPAIR in types:
+        shift(
+            WorkOrder.objects.filter(ticket_id__in=ids),
+            *("quote_accepted_at", "pooled_at", "grabbed_at", "arrived_at", "completed_at"),
+            *("temporary_measure_at", "escalated_at"),
+        )
+        # The arrival note says the time in words (到场 HH:MM, work_order_arrive): say the moved one.
+        for event in TicketEvent.objects.filter(ticket_id__in=ids, kind=EventKind.STATUS, note__startswith="到场 "):
+            if re.fullmatch(r"到场 \d{2}:\d{2}", event.note):
+                TicketEvent.objects.filter(pk=event.pk).update(note=f"到场 {timezone.localtime(event.at):%H:%M}")
+    for ticket in tickets:
+        ticket.refresh_from_db()
+
+
+class _Story:
+    """Plays the steps of one or more tickets at the ages they should have: `at(age)`
+    moves what was written so far back (`_backdate`) so that the next step, done now
+    through the services, lands `age` ago; `end()` moves the last step back."""
+
+    def __init__(self) -> None:
+        self.tickets: list[Ticket] = []
+        self.age: dt.timedelta | None = None
+
+    def at(self, age: dt.timedelta) -> None:
+        if self.age is not None:
+            if age > self.age:
+                raise ValueError("a story's steps go forward in time")
+            _backdate(self.tickets, self.age - age)
+        self.age = age
+
+    def add(self, ticket: Ticket) -> Ticket:
+        self.tickets.append(ticket)
+        return ticket
+
+    def end(self) -> None:
+        self.at(dt.timedelta(0))
+
+
+def _signature_png(rng: random.Random) -> bytes:
+    """A customer's signature as drawn on the phone: a transparent PNG with a stroke."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (360, 140), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for start in (20, 130, 240):  # three strokes, like three characters
+        points = [(start + 12 * i, rng.randint(35, 105)) for i in range(9)]
+        draw.line(points, fill=(17, 17, 17, 255), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+Caller = tuple[House, Person]
+
+
+class _DeskDemo:
+    """The service-desk section of one project: contacts, tickets of every type and
+    status, work orders, complaints and a happening, all through the desk services."""
+
+    def __init__(self, rng: random.Random, project: Project, staff: dict[str, User], report: SeedReport, resident=None):
+        self.rng, self.project, self.staff, self.report = rng, project, staff, report
+        self.now = timezone.now()
+        self.tz = timezone.get_current_timezone()
+        self.entrances = [
+            f"{e.building.number}栋{e.number}单元"
+            for e in Entrance.objects.filter(project=project).select_related("building").order_by("id")
+        ]
+        self.callers, self.resident_home = self._callers(resident)
+        self.next_caller = 0
+        self.prices: dict[str, PriceItem] = {}
+
+    def _callers(self, resident: Person | None) -> tuple[list[Caller], Caller | None]:
+        """One caller per occupied flat with a mobile: the tenant of a let flat, else the
+        primary contact; shuffled with the seed."""
+        rows = (
+            Occupancy.objects.filter(project=self.project, end_date__isnull=True, house__usage=Usage.RESIDENTIAL)
+            .exclude(person__mobile="")
+            .select_related("house", "person")
+            .order_by("house_id", "id")
+        )
+        best: dict[int, tuple[int, Occupancy]] = {}
+        for occupancy in rows:
+            rank = 0 if occupancy.role == OccupantRole.TENANT else 1 if occupancy.is_primary_contact else 2
+            if occupancy.house_id not in best or rank < best[occupancy.house_id][0]:
+                best[occupancy.house_id] = (rank, occupancy)
+        callers = [(o.house, o.person) for _rank, o in best.values()]
+        self.rng.shuffle(callers)
+        home = next((c for c in callers if resident is not None and c[1].pk == resident.pk), None)
+        if home is not None:
+            callers.remove(home)
+        return callers, home
+
+    def caller(self) -> Caller:
+        caller = self.callers[self.next_caller % len(self.callers)]
+        self.next_caller += 1
+        return caller
+
+    def entrance(self) -> str:
+        return self.rng.choice(self.entrances)
+
+    # writing ----------------------------------------------------------------------------
+
+    def price_list(self) -> None:
+        items = [
+            PriceItem(project=self.project, kind=kind, trade=trade, name=name, unit=unit, unit_price=Decimal(price))
+            for kind, trade, name, unit, price in _PRICE_LIST
+        ]
+        PriceItem.objects.bulk_create(items)
+        self.prices = {item.name: item for item in PriceItem.objects.filter(project=self.project)}
+        self.report.counts["desk.PriceItem"] += len(items)
+
+    def answered(self, age: dt.timedelta, channel: str, content: str, answer: str, *, by: User) -> None:
+        house, person = self.caller()
+        contact_log(
+            project=self.project,
+            channel=channel,
+            content=content,
+            by=by,
+            received_at=self.now - age,
+            caller_number=person.mobile,
+            person=person,
+            house=house,
+            answer=answer,
+        )
+        self.report.counts["desk.Contact"] += 1
+
+    def ticket(
+        self,
+        story: _Story,
+        *,
+        by: User,
+        channel: str,
+        content: str,
+        type: str,
+        title: str,
+        who: Caller | None = None,
+        location: str = "",
+        reporter_name: str = "",
+        **fields,
+    ) -> Ticket:
+        """A contact that opens a ticket (DESK-1). With a `location` the ticket concerns
+        that common area, whoever reported it."""
+        house, person = who or (None, None)
+        ticket = {"type": type, "title": title, "description": content, **fields}
+        if location:
+            ticket.update(house=None, location=location)
+        contact = contact_log(
+            project=self.project,
+            channel=channel,
+            content=content,
+            by=by,
+            caller_number=person.mobile if person else "",
+            caller_name=reporter_name,
+            person=person,
+            house=house,
+            read_back=f"已向客户复述：{title}，客户确认无误。" if channel == Channel.PHONE else "",
+            ticket=ticket,
+        )
+        self.report.counts["desk.Contact"] += 1
+        self.report.counts["desk.Ticket"] += 1
+        return story.add(contact.ticket)
+
+    def again(self, ticket: Ticket, content: str, *, by: User) -> None:
+        """The same customer calls again about an open ticket (joined to it, DESK-1)."""
+        contact_log(
+            project=self.project,
+            channel=Channel.PHONE,
+            content=content,
+            by=by,
+            caller_number=ticket.reporter_phone,
+            person=ticket.reporter,
+            house=ticket.house,
+            existing_ticket=ticket,
+        )
+        self.report.counts["desk.Contact"] += 1
+
+    # the first project ------------------------------------------------------------------
+
+    def run_first(self) -> None:
+        s = self.staff
+        a, sup, mgr, eng, guard, cleaner = (s[r] for r in ("assistant", "supervisor", "manager", "engineer", "guard", "cleaner"))
+        self.price_list()
+        for (days, hours), channel, content, answer in _ANSWERED:
+            self.answered(_ago(days, hours), channel, content, answer, by=a)
+
+        # praise, closed: passed on to the department, then closed
+        story = _Story()
+        story.at(_ago(6, 2))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.ONLINE,
+            who=self.caller(),
+            type=TicketType.PRAISE,
+            title="表扬工程部赵志强师傅维修热水器及时、收费透明",
+            content="微信留言：上周热水器打不着火，赵师傅当天就上门修好了，态度很好，收费也按价目表，特此表扬。",
+        )
+        ticket_assign(ticket=t, assignee=sup, by=a, department=Department.ENGINEERING, note="转客服主管通报表扬")
+        story.at(_ago(5, 3))
+        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=sup, note="已在工程部晨会通报表扬，计入员工月度考核")
+        story.at(_ago(4, 22))
+        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="已电话告知业主，感谢业主的肯定")
+        story.end()
+
+        # complaint classified invalid (CMP-4), with the explanation given, then closed
+        story = _Story()
+        story.at(_ago(5, 1))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.VISIT,
+            who=self.caller(),
+            type=TicketType.COMPLAINT,
+            category="other",
+            location="小区地面停车场",
+            title="投诉小区地面车位太少，要求物业增加车位",
+            content="业主来访：晚上下班回来经常找不到地面车位，要求物业在绿化带增加停车位。",
+        )
+        ticket_assign(ticket=t, assignee=sup, by=a, department=Department.CUSTOMER_SERVICE)
+        story.at(_ago(5, 0))
+        complaint_classify(
+            ticket=t,
+            validity=Validity.INVALID,
+            by=sup,
+            explanation="小区车位按规划设计配建，占用绿化带增设车位须业主大会表决并报规划部门审批，物业无权自行增设；"
+            "已向业主解释，并提供地下车库月租车位和周边公共停车场信息。",
+        )
+        story.at(_ago(4, 23))
+        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=sup, note="已当面向业主解释，业主表示理解")
+        story.at(_ago(4, 2))
+        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="回访：业主已租用地下车位")
+        story.end()
+
+        # inquiry that needed looking into: resolved
+        story = _Story()
+        story.at(_ago(4, 5))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.INQUIRY,
+            title="咨询房屋专项维修资金余额查询方式",
+            content="业主来电咨询自家房屋专项维修资金还剩多少，在哪里可以查。",
+        )
+        ticket_assign(ticket=t, assignee=sup, by=a, department=Department.CUSTOMER_SERVICE)
+        story.at(_ago(3, 23))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=sup, note="已向市住房专项维修资金管理中心核实")
+        story.at(_ago(3, 22))
+        ticket_transition(
+            ticket=t,
+            to_status=Status.RESOLVED,
+            by=sup,
+            note="已电话答复：可凭身份证、不动产权证到维修资金管理中心窗口查询，或登录“浙里办”查询",
+        )
+        story.end()
+
+        # paid repair (REP-4): quote accepted at the door, completed with the customer's
+        # signature (REP-6), final charge from the lines used, closed after the return visit
+        story = _Story()
+        story.at(_ago(3, 2))
+        who = self.resident_home or self.caller()
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=who,
+            type=TicketType.REPAIR,
+            category=RepairTrade.PLUMBING,
+            title="卫生间洗手台水龙头关不紧，一直滴水",
+            content="业主来电：卫生间洗手台水龙头关不紧，一直滴水，想请师傅上门更换一个普通水龙头。",
+        )
+        work_order_prepare(ticket=t, by=a, someone_home=True, paid=True)
+        work_order_quote(ticket=t, lines=[(self.prices["更换水龙头"], "1"), (self.prices["水龙头(普通)"], "1")], by=a)
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING)
+        story.at(_ago(3, 1, 20))
+        work_order_accept_quote(ticket=t, accepted_by=who[1].name, by=eng)
+        work_order_arrive(ticket=t, by=eng)
+        story.at(_ago(3, 0, 55))
+        work_order_complete(
+            ticket=t,
+            by=eng,
+            note="更换洗手台水龙头一个，接口缠生料带，试水无渗漏",
+            materials=[(self.prices["更换水龙头"], "1"), (self.prices["水龙头(普通)"], "1"), (self.prices["生料带"], "1")],
+            signature_png=_signature_png(self.rng),
+        )
+        story.at(_ago(2, 3))
+        ticket_comment(ticket=t, note="电话回访：业主对维修质量和服务态度满意", by=a)
+        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="回访满意，关闭")
+        story.end()
+
+        # complaint about a guard, effective but minor, waiting for the customer
+        story = _Story()
+        story.at(_ago(2, 20))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.COMPLAINT,
+            category="attitude",
+            location="小区东门岗亭",
+            title="投诉东门夜班保安态度生硬",
+            content="业主来电投诉：昨晚 22 点左右东门保安不让外卖员进小区，业主下楼询问时保安态度生硬、不作解释。",
+        )
+        complaint_record_details(
+            ticket=t,
+            by=a,
+            complained_department=Department.SECURITY,
+            complained_person="东门夜班保安",
+            customer_demand="要求当班保安道歉并加强服务培训",
+        )
+        ticket_assign(ticket=t, assignee=sup, by=a, department=Department.SECURITY)
+        story.at(_ago(2, 19))
+        complaint_classify(ticket=t, validity=Validity.EFFECTIVE, by=sup, severity=Priority.MINOR)
+        complaint_record_step(
+            ticket=t,
+            step=ComplaintStep.OPINION,
+            text="已调取东门监控核实；由秩序维护部主管约谈当班保安，并约业主面谈致歉",
+            by=sup,
+        )
+        story.at(_ago(2, 18))
+        ticket_transition(ticket=t, to_status=Status.WAITING_CUSTOMER, by=sup, note="已约业主面谈，等待业主确认时间")
+        story.end()
+
+        # request waiting for the customer: CCTV only with a police report
+        story = _Story()
+        story.at(_ago(2, 1))
+        where = self.entrance()
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.VISIT,
+            who=self.caller(),
+            type=TicketType.REQUEST,
+            title="电动车被盗，申请查看车棚监控录像",
+            content=f"业主来访：昨晚停在{where}楼下车棚的电动车被盗，申请查看车棚监控录像。",
+        )
+        ticket_assign(ticket=t, assignee=guard, by=a, department=Department.SECURITY)
+        story.at(_ago(1, 23))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=guard, note="已调取车棚监控并保存录像")
+        story.at(_ago(1, 22, 30))
+        ticket_transition(
+            ticket=t,
+            to_status=Status.WAITING_CUSTOMER,
+            by=guard,
+            note="按规定须业主先报警，凭派出所回执方可查看监控；已告知业主，等待业主提供报警回执",
+        )
+        story.end()
+
+        # suggestion: answered and resolved
+        story = _Story()
+        story.at(_ago(1, 20))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.ONLINE,
+            who=self.caller(),
+            type=TicketType.SUGGESTION,
+            title="建议在南门增设智能快递柜",
+            content="微信留言：现在快递都堆在南门岗亭，容易拿错，建议增设智能快递柜。",
+        )
+        ticket_assign(ticket=t, assignee=mgr, by=a, department=Department.MANAGEMENT)
+        story.at(_ago(1, 4))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=mgr, note="已联系快递柜运营商现场勘察")
+        story.at(_ago(0, 23))
+        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=mgr, note="已答复业主：下月在南门内侧安装两组智能快递柜")
+        story.end()
+
+        # complaint cancelled by the customer
+        story = _Story()
+        story.at(_ago(1, 10))
+        where = self.entrance()
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.COMPLAINT,
+            category="other",
+            location=f"{where}5楼楼道",
+            title="投诉邻居在楼道堆放纸箱杂物",
+            content=f"业主来电投诉：{where}5楼邻居长期在楼道堆放纸箱杂物，影响通行，也有消防隐患。",
+        )
+        ticket_assign(ticket=t, assignee=sup, by=a, department=Department.SECURITY)
+        story.at(_ago(1, 8))
+        ticket_transition(ticket=t, to_status=Status.CANCELLED, by=sup, note="业主来电告知已与邻居协商，杂物已清走，撤回投诉")
+        story.end()
+
+        # emergency (爆管): found on patrol, dispatched at once, repaired, closed
+        story = _Story()
+        story.at(_ago(1, 6))
+        building = self.entrance().split("栋")[0]
+        t = self.ticket(
+            story,
+            by=guard,
+            channel=Channel.PATROL,
+            reporter_name=guard.display_name,
+            type=TicketType.EMERGENCY,
+            location=f"{building}栋地下室水泵房",
+            title=f"{building}栋地下室给水管爆管，大量漏水",
+            content=f"夜间巡逻发现{building}栋地下室水泵房旁给水主管爆管，大量漏水，已流向地下车库。",
+        )
+        story.at(_ago(1, 5, 58))
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING, note="紧急派单，已电话通知工程部")
+        story.at(_ago(1, 5, 51))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=eng, note=f"到场，已关闭{building}栋给水总阀，停水抢修")
+        story.at(_ago(1, 5, 40))
+        self.again(t, f"业主来电：{building}栋家中突然停水，询问原因和恢复时间", by=a)
+        story.at(_ago(1, 5))
+        ticket_comment(ticket=t, note="保洁组已清理地下车库积水", by=cleaner)
+        story.at(_ago(1, 2))
+        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=eng, note="更换 DN50 破裂管段约 1.5 米，试压正常，已恢复供水")
+        story.at(_ago(0, 22))
+        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="已在业主群发布恢复供水通知")
+        story.end()
+
+        # request: temporary parking for a family banquet, closed
+        story = _Story()
+        story.at(_ago(1, 4))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.REQUEST,
+            title="家中办寿宴，申请周六临时使用 2 个地面车位",
+            content="业主来电：周六中午家中给老人办寿宴，亲戚开车来，申请临时使用楼下 2 个地面车位半天。",
+        )
+        ticket_assign(ticket=t, assignee=guard, by=a, department=Department.SECURITY)
+        story.at(_ago(1, 3))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=guard, note="已登记访客车牌")
+        story.at(_ago(1, 2, 30))
+        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=guard, note="周六 10:00–15:00 预留 2 个地面车位并摆放提示牌")
+        story.at(_ago(1, 1))
+        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="已电话告知业主")
+        story.end()
+
+        # common-area repair reported by staff, confirmed by the reporter (REP-7): resolved
+        story = _Story()
+        story.at(_ago(1, 2))
+        t = self.ticket(
+            story,
+            by=cleaner,
+            channel=Channel.STAFF,
+            reporter_name=cleaner.display_name,
+            type=TicketType.REPAIR,
+            category=RepairTrade.ELECTRICAL,
+            location="地下车库B区",
+            title="地下车库B区 3 根灯管不亮",
+            content="保洁员报告：地下车库B区靠电梯厅一侧有 3 根灯管不亮，光线很暗。",
+        )
+        story.at(_ago(1, 1, 55))
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING)
+        story.at(_ago(1, 1, 10))
+        work_order_arrive(ticket=t, by=eng)
+        story.at(_ago(1, 0, 40))
+        work_order_complete(
+            ticket=t,
+            by=eng,
+            note="更换 LED 灯管 3 根，照明恢复",
+            materials=[(self.prices["LED灯管(T8 1.2米)"], "3")],
+            confirmed_by_name=cleaner.display_name,
+        )
+        story.end()
+
+        # paid repair quoted, waiting for the customer to accept (REP-4)
+        story = _Story()
+        story.at(_ago(1, 1))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.REPAIR,
+            category=RepairTrade.PLUMBING,
+            title="卫生间地漏堵塞，下水很慢",
+            content="业主来电：卫生间地漏堵塞，洗澡时积水，下水很慢，需要疏通。",
+        )
+        work_order_prepare(ticket=t, by=a, paid=True)
+        work_order_quote(ticket=t, lines=[(self.prices["疏通下水道"], "1")], by=a)
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING)
+        story.at(_ago(1, 0, 50))
+        ticket_transition(ticket=t, to_status=Status.WAITING_CUSTOMER, by=a, note="已报价 80.00 元（疏通下水道），业主考虑后回复")
+        story.end()
+
+        # service (特约服务): moving day, closed
+        story = _Story()
+        story.at(_ago(1, 0))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.VISIT,
+            who=self.caller(),
+            type=TicketType.SERVICE,
+            title="搬家预约货梯和临时停车",
+            content="业主来访：明天上午搬家，预约使用货梯，并请安排搬家车临时停靠。",
+        )
+        ticket_assign(ticket=t, assignee=guard, by=a, department=Department.SECURITY)
+        story.at(_ago(0, 23))
+        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=guard, note="货梯已加装防护板，搬家车停靠单元门口临时车位")
+        story.at(_ago(0, 12))
+        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="搬家完成，公共区域无损坏")
+        story.end()
+
+        # repair cancelled: the customer found the tripped breaker
+        story = _Story()
+        story.at(_ago(0, 20))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.REPAIR,
+            category=RepairTrade.ELECTRICAL,
+            title="客厅插座全部没电",
+            content="业主来电：客厅插座全部没电，其他房间正常。",
+        )
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING)
+        story.at(_ago(0, 19, 40))
+        ticket_transition(
+            ticket=t, to_status=Status.CANCELLED, by=a, note="业主回电：自行检查为空气开关跳闸，复位后已恢复，取消报修"
+        )
+        story.end()
+
+        # praise: resolved
+        story = _Story()
+        story.at(_ago(0, 10))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.VISIT,
+            who=self.caller(),
+            type=TicketType.PRAISE,
+            title="表扬保安孙海涛帮助老人提重物上楼",
+            content="业主来访：家中老人买菜回来，保安孙海涛主动帮忙把米和油提上楼，特来表扬。",
+        )
+        ticket_assign(ticket=t, assignee=sup, by=a, department=Department.SECURITY)
+        story.at(_ago(0, 9))
+        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=sup, note="已通报秩序维护部，给予当月服务之星加分")
+        story.end()
+
+        # complaint classified effective / important (CMP-4/5): alerts supervisor and PM (CMP-7)
+        story = _Story()
+        story.at(_ago(0, 9))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.COMPLAINT,
+            category="decoration",
+            title="投诉楼上午休时间装修电钻施工",
+            content="业主来电投诉：楼上装修已连续三天在中午 12 点到 2 点午休时间用电钻施工，家中有婴儿无法休息。",
+        )
+        complaint_record_details(
+            ticket=t,
+            by=a,
+            complained_department=Department.CUSTOMER_SERVICE,
+            complained_person="楼上装修施工队",
+            customer_demand="要求物业制止午休时段施工",
+        )
+        ticket_assign(ticket=t, assignee=sup, by=a, department=Department.CUSTOMER_SERVICE)
+        story.at(_ago(0, 8, 30))
+        complaint_classify(ticket=t, validity=Validity.EFFECTIVE, by=sup, severity=Priority.IMPORTANT)
+        complaint_record_step(ticket=t, step=ComplaintStep.OPINION, text="装修管理员立即上门核查，按装修管理协议处理", by=sup)
+        story.at(_ago(0, 8))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=sup, note="装修管理员已上门")
+        story.at(_ago(0, 7))
+        complaint_record_step(
+            ticket=t,
+            step=ComplaintStep.HANDLING,
+            text="已责令施工队停止午休时段施工，重申施工时间为工作日 8:00–12:00、14:00–18:00，再犯扣除装修押金",
+            by=sup,
+        )
+        story.end()
+
+        # paid service in progress
+        story = _Story()
+        story.at(_ago(0, 7))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.VISIT,
+            who=self.caller(),
+            type=TicketType.SERVICE,
+            title="预约开荒保洁（装修完工，约 120 平方米）",
+            content="业主来访：新装修完工，预约开荒保洁，面积约 120 平方米，按价目表收费。",
+        )
+        ticket_assign(ticket=t, assignee=cleaner, by=a, department=Department.CLEANING)
+        story.at(_ago(0, 5))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=cleaner, note="保洁组 3 人已上门作业")
+        story.end()
+
+        # common-area repair waiting for parts, with a temporary measure (REP-6)
+        story = _Story()
+        story.at(_ago(0, 6))
+        where = self.entrance()
+        t = self.ticket(
+            story,
+            by=guard,
+            channel=Channel.PATROL,
+            reporter_name=guard.display_name,
+            type=TicketType.REPAIR,
+            category=RepairTrade.DOOR_WINDOW,
+            location=f"{where}入口",
+            title=f"{where}入口门闭门器漏油，门关不上",
+            content=f"巡逻发现{where}入口门闭门器漏油失效，门无法自动关闭，门禁形同虚设。",
+        )
+        story.at(_ago(0, 5, 54))
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING)
+        story.at(_ago(0, 5))
+        work_order_arrive(ticket=t, by=eng)
+        story.at(_ago(0, 4, 40))
+        work_order_temporary_measure(ticket=t, measure="已拆除漏油闭门器，单元门暂用磁吸保持关闭，门上张贴提示", by=eng)
+        ticket_transition(ticket=t, to_status=Status.WAITING_PARTS, by=eng, note="闭门器已申购，预计 2 天到货")
+        story.end()
+
+        # new and overdue: nobody has taken them yet (the board and the queue show the breaches)
+        story = _Story()
+        story.at(_ago(0, 5))
+        self.ticket(
+            story,
+            by=a,
+            channel=Channel.ONLINE,
+            who=self.caller(),
+            type=TicketType.REQUEST,
+            title="申请为家中老人办理一张门禁卡",
+            content="微信留言：父母来小区同住，申请为老人办理一张门禁卡，老人行动不便，能否上门登记。",
+        )
+        story.end()
+        story = _Story()
+        story.at(_ago(0, 4))
+        where = self.entrance()
+        self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.COMPLAINT,
+            category="cleaning",
+            location=f"{where}垃圾分类亭",
+            title=f"投诉{where}垃圾桶满溢未清运",
+            content=f"业主来电投诉：{where}楼下垃圾桶从早上就满了，一直没人清运，味道很大。",
+        )
+        story.end()
+
+        # suggestion assigned to the project manager
+        story = _Story()
+        story.at(_ago(0, 3, 30))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.VISIT,
+            who=self.caller(),
+            type=TicketType.SUGGESTION,
+            title="建议在儿童游乐区加装遮阳棚",
+            content="业主来访建议：儿童游乐区没有遮阳，午后滑梯晒得很烫，建议加装遮阳棚并增加几张座椅。",
+        )
+        ticket_assign(ticket=t, assignee=mgr, by=a, department=Department.MANAGEMENT)
+        story.end()
+
+        self.happening_story(a, sup)
+
+        # general repair with an appointment (REP-1): waiting for the appointment
+        story = _Story()
+        story.at(_ago(0, 2))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.ONLINE,
+            who=self.caller(),
+            type=TicketType.REPAIR,
+            category=RepairTrade.DOOR_WINDOW,
+            title="阳台推拉门滑轮损坏，推拉费劲",
+            content="微信报修：阳台推拉门滑轮坏了，推拉很费劲，白天家里没人，希望明天上午上门。",
+        )
+        tomorrow = timezone.localtime(self.now, self.tz).date() + dt.timedelta(days=1)
+        work_order_prepare(
+            ticket=t,
+            by=a,
+            appointment_start=dt.datetime.combine(tomorrow, dt.time(9, 0), tzinfo=self.tz),
+            appointment_end=dt.datetime.combine(tomorrow, dt.time(11, 0), tzinfo=self.tz),
+            someone_home=True,
+        )
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING)
+        story.at(_ago(0, 1, 50))
+        ticket_transition(ticket=t, to_status=Status.WAITING_APPOINTMENT, by=a, note="已与业主约定明天 9:00–11:00 上门")
+        story.end()
+
+        # urgent repair, not yet dispatched: past its dispatch and on-site limits
+        story = _Story()
+        story.at(_ago(0, 0, 50))
+        where = self.entrance()
+        self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.REPAIR,
+            priority=Priority.URGENT,
+            category=RepairTrade.ELEVATOR,
+            location=f"{where}电梯",
+            title=f"{where}电梯运行异响、轿厢抖动",
+            content=f"业主来电：{where}电梯运行时有异响，轿厢明显抖动，担心安全。",
+        )
+        story.end()
+
+        # urgent repair in progress: the customer called again before the technician arrived
+        story = _Story()
+        story.at(_ago(0, 0, 40))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.REPAIR,
+            priority=Priority.URGENT,
+            category=RepairTrade.PLUMBING,
+            title="厨房水槽下水管接口漏水，水流到客厅",
+            content="业主来电：厨房水槽下水管接口漏水，水已经流到客厅地板上。",
+        )
+        story.at(_ago(0, 0, 38))
+        ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING)
+        story.at(_ago(0, 0, 33))
+        self.again(t, "业主再次来电：水越流越多，催促师傅尽快到场", by=a)
+        story.at(_ago(0, 0, 29))
+        work_order_arrive(ticket=t, by=eng)
+        story.end()
+
+        # inquiry, new: waiting to be handed over
+        story = _Story()
+        story.at(_ago(0, 0, 25))
+        self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.INQUIRY,
+            title="咨询二次供水水箱清洗时间和水质检测报告",
+            content="业主来电咨询：小区二次供水水箱多久清洗一次，能否查看最近一次的水质检测报告。",
+        )
+        story.end()
+
+        # just in: a service request and a repair in the open pool (REP-5)
+        story = _Story()
+        story.at(_ago(0, 0, 4))
+        self.ticket(
+            story,
+            by=a,
+            channel=Channel.ONLINE,
+            who=self.caller(),
+            type=TicketType.SERVICE,
+            title="预约空调清洗（挂机 3 台）",
+            content="微信预约：家中 3 台挂机空调需要清洗，周末上门。",
+        )
+        story.end()
+        story = _Story()
+        story.at(_ago(0, 0, 2))
+        where = self.entrance()
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.REPAIR,
+            category=RepairTrade.ELECTRICAL,
+            location=f"{where}3楼楼道",
+            title=f"{where}3楼楼道灯不亮",
+            content=f"业主来电：{where}3楼楼道声控灯不亮，晚上上下楼看不见。",
+        )
+        work_order_open_pool(ticket=t, by=a)
+        story.end()
+
+    def happening_story(self, a: User, sup: User) -> None:
+        """Five customers complain about one happening (CMP-5): linked by the supervisor,
+        the fifth distinct complainant makes all of them major."""
+        story = _Story()
+        where = self.entrance()
+        title = f"{where}电梯一周内多次停运"
+        voices = (
+            (Channel.PHONE, f"业主来电投诉：{where}电梯又停了，这周已经是第三次，老人上下楼很困难。"),
+            (Channel.VISIT, f"业主来访投诉：{where}电梯刚才停运，家人被困在轿厢里 20 分钟才出来。"),
+            (Channel.ONLINE, f"微信投诉：{where}电梯又坏了，物业到底有没有按时维保？"),
+            (Channel.PHONE, f"业主来电投诉：{where}电梯频繁故障，要求公布维保记录。"),
+            (Channel.PHONE, f"业主来电投诉：{where}电梯停运，孩子放学只能爬楼梯，要求尽快修好。"),
+        )
+        ages = (_ago(0, 3, 10), _ago(0, 3), _ago(0, 2, 45), _ago(0, 2, 30), _ago(0, 2, 15))
+        happening = None
+        for n, (age, (channel, content)) in enumerate(zip(ages, voices, strict=True)):
+            story.at(age)
+            t = self.ticket(
+                story,
+                by=a,
+                channel=channel,
+                who=self.caller(),
+                type=TicketType.COMPLAINT,
+                category="engineering",
+                location=f"{where}电梯",
+                title=title,
+                content=content,
+            )
+            complaint_record_details(
+                ticket=t, by=a, complained_department=Department.ENGINEERING, customer_demand="要求彻底维修并公布维保记录"
+            )
+            ticket_assign(ticket=t, assignee=sup, by=a, department=Department.ENGINEERING)
+            story.at(age - _ago(minutes=5))
+            complaint_classify(ticket=t, validity=Validity.EFFECTIVE, by=sup, severity=Priority.IMPORTANT)
+            if n == 2:  # the third complaint: the supervisor sees one happening
+                happening = happening_create(project=self.project, title=f"{where}电梯频繁停运", by=sup)
+                for earlier in story.tickets:
+                    complaint_link(ticket=earlier, happening=happening, by=sup)
+            elif happening is not None:
+                complaint_link(ticket=t, happening=happening, by=sup)
+        story.at(_ago(0, 1, 30))
+        for t in story.tickets:
+            complaint_record_step(
+                ticket=t,
+                step=ComplaintStep.OPINION,
+                text="已要求电梯维保单位今日到场全面检修，检修结果在业主群公布",
+                by=sup,
+            )
+            ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=sup, note="电梯维保单位已到场检修")
+        story.end()
+
+    # the second project -----------------------------------------------------------------
+
+    def run_second(self) -> None:
+        """A few tickets of the second project, where one assistant does everything."""
+        a = self.staff["assistant"]
+        self.answered(
+            _ago(1, 3),
+            Channel.PHONE,
+            "咨询装修押金什么时候可以退。",
+            "装修完工后提交验收申请，物业会同业主验收合格且无违规、无损坏公共设施的，押金在验收后 15 个工作日内原路退还。",
+            by=a,
+        )
+        story = _Story()
+        story.at(_ago(1, 2))
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.VISIT,
+            who=self.caller(),
+            type=TicketType.REQUEST,
+            title="申请办理装修施工证",
+            content="业主来访：装修方案已定，申请办理装修施工证。",
+        )
+        ticket_assign(ticket=t, assignee=a, by=a, department=Department.CUSTOMER_SERVICE)
+        story.at(_ago(1, 1))
+        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=a, note="材料齐全，已提交工程部审图")
+        story.end()
+        story = _Story()
+        story.at(_ago(0, 8))
+        where = self.entrance()
+        t = self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.COMPLAINT,
+            category="decoration",
+            location=f"{where}楼道",
+            title=f"投诉{where}楼道堆放装修垃圾",
+            content=f"业主来电投诉：{where}有住户把装修垃圾堆在楼道里好几天了，影响通行。",
+        )
+        ticket_assign(ticket=t, assignee=a, by=a, department=Department.CUSTOMER_SERVICE)
+        story.end()
+        story = _Story()
+        story.at(_ago(0, 3))
+        self.ticket(
+            story,
+            by=a,
+            channel=Channel.PHONE,
+            who=self.caller(),
+            type=TicketType.REPAIR,
+            category=RepairTrade.DOOR_WINDOW,
+            title="入户门锁芯卡滞，钥匙转不动",
+            content="业主来电：入户门锁芯卡滞，钥匙很难转动，担心锁坏了进不了门。",
+        )
+        story.end()
 
 
 # --- entry points --------------------------------------------------------------------------

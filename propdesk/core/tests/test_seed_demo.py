@@ -1,23 +1,39 @@
 """`seed_demo`: valid, realistic demo data, a login per role, and idempotent."""
 
+import datetime as dt
 import io
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from propdesk.accounts.models import Membership, User
 from propdesk.accounts.roles import Role
 from propdesk.core import demo
 from propdesk.core.idcard import gender_of, parse_resident_id
 from propdesk.core.phones import is_mobile
+from propdesk.desk.choices import (
+    Channel,
+    ContactOutcome,
+    EventKind,
+    LineStage,
+    Priority,
+    Status,
+    TicketType,
+    Validity,
+)
+from propdesk.desk.models import ComplaintDetail, Contact, Happening, PriceItem, Ticket, TicketEvent, WorkOrder
 from propdesk.estate.choices import HouseStatus
 from propdesk.estate.models import House, HouseStatusChange, Project
 from propdesk.residents.choices import IdType, OccupantRole
 from propdesk.residents.models import Occupancy, Person
 from propdesk.residents.services import person_search_keys
+from propdesk.sla.choices import ClockState
+from propdesk.sla.models import SlaClock, SlaFiring
 
 
 def _seed() -> str:
@@ -94,6 +110,7 @@ def test_occupancies_keep_history_and_one_primary_contact_per_house(seeded):
 
 def test_rerunning_creates_nothing_and_says_so(seeded):
     before = _row_counts()
+    assert before["desk.Ticket"] and before["desk.Contact"] and before["sla.SlaClock"]
     output = _seed()
     assert "未做任何更改" in output
     assert _row_counts() == before
@@ -105,7 +122,9 @@ class _Rollback(Exception):
 
 def test_the_same_seed_gives_the_same_people(db):
     def sample():
-        return list(Person.objects.order_by("id").values_list("name", "mobile", "id_number", "birthday")[:100])
+        people = list(Person.objects.order_by("id").values_list("name", "mobile", "id_number", "birthday")[:100])
+        tickets = list(Ticket.objects.order_by("project_id", "number").values_list("number", "title", "status", "reporter_phone"))
+        return people, tickets
 
     try:
         with transaction.atomic():
@@ -127,3 +146,67 @@ def test_demo_logins_lists_every_login(seeded):
     for login in demo.DEMO_LOGINS:
         assert login.username in text
     assert demo.RESIDENT_USERNAME in text
+
+
+# --- the service desk (two tests: each seed now goes through the desk services) -----------
+
+
+def test_the_desk_holds_every_type_and_status_a_signed_paid_repair_and_a_major_happening(seeded):
+    tickets = Ticket.objects.all()
+    assert set(tickets.values_list("type", flat=True)) == set(TicketType.values)
+    assert set(tickets.values_list("status", flat=True)) == set(Status.values)
+    assert tickets.filter(project__code="cuihu").exists()
+    # contacts (DESK-1): every ticket came from one; some were answered on the spot
+    contacts = Contact.objects.all()
+    assert 35 <= contacts.count() <= 60
+    assert {Channel.PHONE, Channel.VISIT, Channel.ONLINE, Channel.STAFF, Channel.PATROL} <= set(
+        contacts.values_list("channel", flat=True)
+    )
+    outcomes = Counter(contacts.values_list("outcome", flat=True))
+    assert outcomes[ContactOutcome.ANSWERED] >= 5 and outcomes[ContactOutcome.LINKED] >= 1
+    assert outcomes[ContactOutcome.TICKET] == tickets.count()
+    assert not contacts.filter(outcome=ContactOutcome.ANSWERED, answer="").exists()
+    # the price list and a paid repair: quote accepted, signed off, final charge (REP-4/6)
+    assert PriceItem.objects.count() >= 10
+    assert PriceItem.objects.filter(project__code="sunshine", name="更换水龙头", unit_price=Decimal("30.00")).exists()
+    order = WorkOrder.objects.get(paid=True, completed_at__isnull=False)
+    assert order.quote_accepted_at is not None and order.quote_total == Decimal("75.00")
+    assert order.signature.name.endswith(".png")
+    assert order.final_charge == sum(line.amount for line in order.lines_of(LineStage.FINAL)) == Decimal("78.00")
+    assert order.ticket.status == Status.CLOSED
+    assert WorkOrder.objects.filter(pool_open=True, ticket__status=Status.NEW).exists()  # REP-5
+    assert WorkOrder.objects.get(appointment_start__isnull=False).ticket.status == Status.WAITING_APPOINTMENT
+    assert WorkOrder.objects.filter(paid=False, completed_at__isnull=False).exclude(confirmed_by_name="").exists()
+    # complaints: invalid with its explanation, effective / important, a happening made major
+    assert ComplaintDetail.objects.filter(validity=Validity.INVALID).exclude(explanation="").exists()
+    assert ComplaintDetail.objects.filter(
+        validity=Validity.EFFECTIVE, ticket__priority=Priority.IMPORTANT, happening__isnull=True
+    ).exists()
+    happening = Happening.objects.get()
+    assert happening.promoted_at is not None
+    linked = Ticket.objects.filter(complaint__happening=happening)
+    assert linked.count() == 5 and len(set(linked.values_list("reporter_id", flat=True))) == 5
+    assert set(linked.values_list("priority", flat=True)) == {Priority.MAJOR}
+    emergency = Ticket.objects.get(type=TicketType.EMERGENCY)
+    assert "爆管" in emergency.title and emergency.priority == Priority.VERY_URGENT
+
+
+def test_desk_tickets_are_back_dated_consistently_and_overdue_ones_breached(seeded):
+    now = timezone.now()
+    second = dt.timedelta(seconds=1)  # what the services stamp within one call
+    assert Ticket.objects.filter(created_at__lt=now - dt.timedelta(days=3)).exists()
+    for ticket in Ticket.objects.all():
+        events = list(TicketEvent.objects.filter(ticket=ticket).order_by("at", "id"))
+        assert events[0].kind == EventKind.CREATED, ticket
+        assert abs(events[0].at - ticket.created_at) < second, ticket
+        assert events[-1].at <= now
+        contact = ticket.contacts.filter(outcome=ContactOutcome.TICKET).get()
+        assert abs(contact.received_at - ticket.created_at) < second, ticket
+        for clock in SlaClock.objects.filter(ticket=ticket):
+            assert clock.started_at >= ticket.created_at - second, clock
+            assert clock.met_at is None or clock.started_at <= clock.met_at <= now, clock
+    # the sweep has recorded the passed deadlines: overdue clocks, breach firings, nothing left running late
+    assert SlaClock.objects.filter(state=ClockState.BREACHED, met_at__isnull=True, ended_at__isnull=True).exists()
+    assert SlaFiring.objects.filter(key__startswith="breach:").exists()
+    assert Ticket.objects.filter(status=Status.NEW, next_deadline_at__lt=now).exists()
+    assert not SlaClock.objects.filter(state=ClockState.RUNNING, deadline_at__lt=now).exists()
