@@ -27,7 +27,9 @@
       var width = Math.max(1, Math.round(canvas.clientWidth * ratio));
       var height = Math.max(1, Math.round(canvas.clientHeight * ratio));
       if (canvas.width === width && canvas.height === height) return;
-      var keep = inked ? canvas.toDataURL("image/png") : null;
+      // Keep the last saved drawing, not the bitmap: a second resize while an earlier
+      // restore is still loading would otherwise copy a blank canvas over the signature.
+      var keep = inked ? input.value : null;
       canvas.width = width;
       canvas.height = height;
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
