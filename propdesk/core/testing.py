@@ -1,5 +1,6 @@
 """Helpers for the API tests of every app (plain functions; the fixtures are in
-conftest.py): who may do what, written out as the rule, and the permission matrix.
+conftest.py): who may do what, written out as the rule, the permission matrix, and a
+thread race for the concurrency tests on PostgreSQL.
 
 The role sets are written out here, not read from `accounts.roles.ROLE_CAPS`, so a wrong
 capability table fails a test instead of agreeing with it.
@@ -22,10 +23,12 @@ every cell that went wrong:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+import pytest
+from django.db import close_old_connections, connection, transaction
 from rest_framework.test import APIClient
 
 STAFF_ROLES = [
@@ -129,3 +132,35 @@ def listed(response, pk: int, key: str = "results") -> tuple:
     """(response, whether row `pk` is in the list) — for `check_matrix` with `refused=200`."""
     rows = response.json()[key] if response.status_code == 200 else []
     return response, pk in {row["id"] for row in rows}
+
+
+# --- concurrency (PostgreSQL) -------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the race needs PostgreSQL: SQLite serialises write transactions, so there is no race to test",
+)
+
+
+def race(workers: int, job, *, timeout: float = 60) -> list:
+    """Run `job()` in `workers` threads released together; their results or exceptions.
+    Each thread closes its own database connection."""
+    barrier = threading.Barrier(workers)
+    results: list = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(job())
+        except Exception as exc:  # reported by the test
+            results.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results

@@ -6,11 +6,10 @@ over; and the dedupe key under real concurrency on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
+from propdesk.core.testing import postgresql_only, race
 from propdesk.notifications import services
 from propdesk.notifications.choices import DeliveryStatus
 from propdesk.notifications.models import Delivery, Notification
@@ -214,35 +213,6 @@ def test_message_carries_an_absolute_link_and_params(world, supervisor, provider
 # --- concurrency (PostgreSQL) -----------------------------------------------------------
 
 
-def _race(workers: int, job) -> list:
-    """Run `job()` in `workers` threads started together; their results (or exceptions)."""
-    barrier = threading.Barrier(workers)
-    results: list = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(job())
-        except Exception as exc:  # reported by the test
-            results.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent writers need PostgreSQL: SQLite serialises write transactions, so there is no race to test",
-)
-
-
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_dedupe_holds_under_concurrent_notify(world):
@@ -255,7 +225,7 @@ def test_dedupe_holds_under_concurrent_notify(world):
             created = notify(recipients=[supervisor], kind="complaint.major", title="重大投诉", dedupe_key="cmp5:event-9")
             return len(created)
 
-    results = _race(6, job)
+    results = race(6, job)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(results) == [0, 0, 0, 0, 0, 1]
     assert Notification.objects.filter(recipient=supervisor, dedupe_key="cmp5:event-9").count() == 1
@@ -273,7 +243,7 @@ def test_concurrent_workers_send_a_delivery_once(world, settings):
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, attempts=0, sent_at=None)
     RecordingBackend.sent.clear()
 
-    results = _race(6, lambda: delivery_attempt(delivery_id=delivery.pk))
+    results = race(6, lambda: delivery_attempt(delivery_id=delivery.pk))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len([r for r in results if r is not None]) == 1
     assert len(RecordingBackend.sent) == 1

@@ -5,11 +5,10 @@ alerts go out at once, a failing clock does not stop the batch, the Celery task.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
+from propdesk.core.testing import postgresql_only, race
 from propdesk.desk.choices import Priority, TicketType
 from propdesk.notifications.models import Notification
 from propdesk.sla import services
@@ -132,34 +131,6 @@ def test_sweep_is_scheduled_every_20_seconds():
 # --- concurrency (PostgreSQL) -----------------------------------------------------------
 
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent sweeps need PostgreSQL: SQLite serialises write transactions, so there is no race to test",
-)
-
-
-def _race(workers: int, job) -> list:
-    barrier = threading.Barrier(workers)
-    results: list = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(job())
-        except Exception as exc:  # reported by the test
-            results.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_fire_each_level_once(world, calendar):
@@ -168,7 +139,7 @@ def test_two_sweeps_at_once_fire_each_level_once(world, calendar):
     sla_install_presets(variant="002")
     tickets = [open_ticket(world, TicketType.COMPLAINT, Priority.MINOR) for _ in range(20)]
     later = max(t.created_at for t in tickets) + dt.timedelta(days=3)
-    results = _race(2, lambda: sla_sweep(now=later))
+    results = race(2, lambda: sla_sweep(now=later))
     assert not [r for r in results if isinstance(r, Exception)], results
     # Every ticket: transfer and resolve breached, each with warning, breach and level.
     assert sum(r.fired for r in results) == SlaFiring.objects.count() == 20 * 6
