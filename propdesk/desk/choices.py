@@ -4,6 +4,8 @@ categories, and the ticket state machine (statuses with their groups and transit
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from propdesk.accounts.roles import Role
+
 
 class Channel(models.TextChoices):
     """How a contact reached the desk (DESK-1)."""
@@ -89,9 +91,31 @@ class RepairTrade(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class EmergencyKind(models.TextChoices):
+    """Kinds of emergency (紧急求助, DESK-7), each with its plan (应急预案, INC-4)."""
+
+    CRIME_IN_PROGRESS = "crime_in_progress", _("刑案：正在作案")
+    CRIME_FLED = "crime_fled", _("刑案：作案人已逃离")
+    FIRE = "fire", _("火警")
+    SPECIAL_PERSON = "special_person", _("特殊人物保护")
+    ELECTRIC_SHOCK = "electric_shock", _("触电事故")
+    GAS_POISONING = "gas_poisoning", _("煤气中毒")
+    FACILITY_ACCIDENT = "facility_accident", _("房屋设施设备事故")
+    ELEVATOR = "elevator", _("电梯困人")
+    TYPHOON_FLOOD = "typhoon_flood", _("防台防汛")
+    SUICIDE = "suicide", _("自杀事件")
+    TRAFFIC = "traffic", _("交通事故")
+    THEFT_ROBBERY = "theft_robbery", _("内盗、存提款被劫")
+    CONSTRUCTION = "construction", _("施工现场事故")
+    BURST_PIPE = "burst_pipe", _("爆管、水浸")
+    POWER_OUTAGE = "power_outage", _("突发停电")
+    CRY_FOR_HELP = "cry_for_help", _("求救（急病、被困等）")
+
+
 TYPE_CATEGORIES: dict[str, type[models.TextChoices]] = {
     TicketType.COMPLAINT: ComplaintCategory,
     TicketType.REPAIR: RepairTrade,
+    TicketType.EMERGENCY: EmergencyKind,
 }
 
 
@@ -159,12 +183,14 @@ class EventKind(models.TextChoices):
     LINKED = "linked", _("关联同一事件")
     STEP = "step", _("处理步骤")
     WORK_ORDER = "work_order", _("派工单")
+    EMERGENCY = "emergency", _("应急处置")
 
 
 class ContactOutcome(models.TextChoices):
     ANSWERED = "answered", _("当场答复")
     TICKET = "ticket", _("转为工单")
     LINKED = "linked", _("并入已有工单")
+    REFERRED = "referred", _("转介周边服务商")
 
 
 class Validity(models.TextChoices):
@@ -195,6 +221,7 @@ class PriceKind(models.TextChoices):
 
     LABOUR = "labour", _("人工")
     MATERIAL = "material", _("材料")
+    SERVICE = "service", _("特约服务")
 
 
 class LineStage(models.TextChoices):
@@ -225,3 +252,26 @@ class WorkOrderStep(models.TextChoices):
     COMPLETED = "completed", _("完工确认")
     MEASURE = "measure", _("临时措施")
     ESCALATED = "escalated", _("上报")
+
+
+# --- Emergencies (DESK-7, INC-4) ----------------------------------------------------------
+
+
+class EmergencyStep(models.TextChoices):
+    """What an emergency event (EventKind.EMERGENCY) records; `after["step"]`."""
+
+    NOTIFIED = "notified", _("通知值班人员")
+    CHECKED = "checked", _("预案步骤完成")
+    CALLER_INFORMED = "caller_informed", _("告知来电人")
+    SUMMARY = "summary", _("书面总结")
+
+
+# Who answers for a department when nobody is on the duty roster (DESK-7).
+DEPARTMENT_ROLES: dict[str, tuple[str, ...]] = {
+    Department.SECURITY: (Role.GUARD,),
+    Department.ENGINEERING: (Role.ENGINEER,),
+    Department.CLEANING: (Role.CLEANER,),
+    Department.LANDSCAPING: (Role.CLEANER,),
+    Department.CUSTOMER_SERVICE: (Role.ASSISTANT, Role.SUPERVISOR),
+    Department.MANAGEMENT: (Role.MANAGER,),
+}

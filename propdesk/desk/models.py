@@ -14,6 +14,7 @@ from propdesk.desk.choices import (
     Channel,
     ContactOutcome,
     Department,
+    EmergencyKind,
     Escalation,
     EventKind,
     LineStage,
@@ -149,6 +150,14 @@ class Contact(ProjectScopedModel):
     ticket = models.ForeignKey(
         Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts", verbose_name=_("工单")
     )
+    referred_to = models.ForeignKey(
+        "desk.ServiceProvider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("转介服务商"),
+    )
     receiver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("接待人"))
 
     class Meta:
@@ -162,8 +171,12 @@ class Contact(ProjectScopedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(outcome=ContactOutcome.ANSWERED) | Q(ticket__isnull=False), name="contact_ticket_unless_answered"
-            )
+                condition=Q(outcome__in=[ContactOutcome.ANSWERED, ContactOutcome.REFERRED]) | Q(ticket__isnull=False),
+                name="contact_ticket_unless_answered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=ContactOutcome.REFERRED) | Q(referred_to__isnull=False), name="contact_referral_provider"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -226,12 +239,16 @@ _MONEY = {"max_digits": 10, "decimal_places": 2}
 
 class PriceItem(ProjectScopedModel):
     """One line of a project's published price list for paid work (有偿服务价目表,
-    REP-4/DESK-8): labour items and materials. A quote copies the price it was made at,
-    so a later price change never alters a quote already given."""
+    REP-4/DESK-8): labour items and materials for repairs, and the special services the
+    company offers (特约服务: cleaning a flat, moving furniture…) with the department
+    that does them. A quote copies the price it was made at, so a later price change
+    never alters a quote already given."""
 
     kind = models.CharField(_("类别"), max_length=10, choices=PriceKind.choices)
     trade = models.CharField(_("工种"), max_length=20, choices=RepairTrade.choices, blank=True)
+    department = models.CharField(_("承办部门"), max_length=20, choices=Department.choices, blank=True)
     name = models.CharField(_("项目名称"), max_length=80)
+    description = models.CharField(_("服务内容"), max_length=300, blank=True)
     unit = models.CharField(_("单位"), max_length=10)
     unit_price = models.DecimalField(_("单价(元)"), **_MONEY)
     active = models.BooleanField(_("在用"), default=True)
@@ -247,6 +264,26 @@ class PriceItem(ProjectScopedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.unit_price}元/{self.unit}）"
+
+
+class ServiceProvider(ProjectScopedModel):
+    """A nearby provider the desk refers customers to for a service the company does not
+    offer (周边便民服务商, DESK-8)."""
+
+    name = models.CharField(_("名称"), max_length=80)
+    services = models.CharField(_("服务范围"), max_length=200)
+    phone = models.CharField(_("电话"), max_length=20)
+    address = models.CharField(_("地址"), max_length=120, blank=True)
+    active = models.BooleanField(_("在用"), default=True)
+
+    class Meta:
+        verbose_name = _("周边服务商")
+        verbose_name_plural = _("周边服务商")
+        ordering = ["project", "name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="service_provider_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.services}）"
 
 
 class WorkOrder(models.Model):
@@ -350,3 +387,108 @@ class WorkOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} × {self.quantity}"
+
+
+# --- Emergencies (DESK-7, INC-4) and the duty roster ---------------------------------------
+# Writes live in desk.emergencies.
+
+
+class EmergencyPlan(models.Model):
+    """An emergency plan (应急预案, INC-4): the department that answers and the steps to
+    go through, one per line. Company-wide when `project` is empty; a project's own plan
+    for a kind replaces the company-wide one there."""
+
+    project = models.ForeignKey(
+        "estate.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("项目")
+    )
+    kind = models.CharField(_("事件类别"), max_length=20, choices=EmergencyKind.choices)
+    department = models.CharField(_("处置部门"), max_length=20, choices=Department.choices)
+    steps = models.TextField(_("处置步骤"), help_text=_("每行一步"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("应急预案")
+        verbose_name_plural = _("应急预案")
+        ordering = ["kind", "project"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="emergency_plan_unique"),
+            models.UniqueConstraint(fields=["kind"], condition=Q(project__isnull=True), name="emergency_plan_company_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @property
+    def step_list(self) -> list[str]:
+        return [line.strip() for line in self.steps.splitlines() if line.strip()]
+
+
+class EmergencyDetail(models.Model):
+    """What an emergency adds to its ticket (DESK-7): the plan it follows, whom the one
+    click notified and when, and the written summary required before it is done (INC-4)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="emergency", primary_key=True)
+    plan = models.ForeignKey(
+        EmergencyPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("应急预案")
+    )
+    notified_at = models.DateTimeField(_("通知时间"))
+    responders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("已通知人员"))
+    summary = models.TextField(_("书面总结"), blank=True)
+    summary_at = models.DateTimeField(_("总结时间"), null=True, blank=True)
+    summary_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("总结人")
+    )
+
+    class Meta:
+        verbose_name = _("紧急求助信息")
+        verbose_name_plural = _("紧急求助信息")
+
+    def __str__(self) -> str:
+        return str(self.ticket)
+
+
+class EmergencyCheck(models.Model):
+    """One step of the plan's checklist for one emergency, copied when the emergency was
+    raised so that a later change to the plan never alters what was asked then. Ticked
+    once, never unticked."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="emergency_checks")
+    position = models.PositiveSmallIntegerField(_("序号"))
+    text = models.CharField(_("步骤"), max_length=300)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("完成人")
+    )
+
+    class Meta:
+        verbose_name = _("预案步骤")
+        verbose_name_plural = _("预案步骤")
+        ordering = ["ticket", "position"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "position"], name="emergency_check_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.text}"
+
+
+class DutyShift(ProjectScopedModel):
+    """One shift of the duty roster (值班表): who answers for a department from when to
+    when. An emergency notifies whoever is on duty for its plan's department."""
+
+    department = models.CharField(_("部门"), max_length=20, choices=Department.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name=_("值班人")
+    )
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        verbose_name = _("值班")
+        verbose_name_plural = _("值班表")
+        ordering = ["starts_at", "department", "id"]
+        indexes = [models.Index(fields=["project", "department", "ends_at"], name="duty_shift_idx")]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="duty_shift_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_department_display()} {self.user} {self.starts_at:%m-%d %H:%M}"

@@ -4,6 +4,7 @@ to a ticket appends a TicketEvent through `_record`, the one place the timeline 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -74,12 +75,17 @@ def _check_priority(ticket_type: str, priority: str) -> None:
         )
 
 
+# The rule each type's category list comes from.
+_CATEGORY_RULES = {TicketType.COMPLAINT: "CMP-3", TicketType.EMERGENCY: "INC-4"}
+
+
 def _check_category(ticket_type: str, category: str) -> None:
     choices = TYPE_CATEGORIES.get(ticket_type)
+    rule = _CATEGORY_RULES.get(ticket_type, "")
     if category and (choices is None or category not in choices.values):
-        raise DomainError("ticket_category_invalid", _("分类无效：%(c)s") % {"c": category}, field="category", rule="CMP-3")
+        raise DomainError("ticket_category_invalid", _("分类无效：%(c)s") % {"c": category}, field="category", rule=rule)
     if choices is not None and not category:
-        raise DomainError("ticket_category_required", _("请选择分类"), field="category", rule="CMP-3")
+        raise DomainError("ticket_category_required", _("请选择分类"), field="category", rule=rule)
 
 
 @transaction.atomic
@@ -139,6 +145,10 @@ def ticket_open(
         created_at=now,
     )
     event_record(ticket, EventKind.CREATED, by=by, after={"status": ticket.status, "priority": priority, "type": type})
+    if type == TicketType.EMERGENCY:
+        from propdesk.desk.emergencies import emergency_raise
+
+        emergency_raise(ticket=ticket, by=by)  # DESK-7: the one click notifies and starts the plan
     return ticket
 
 
@@ -156,6 +166,22 @@ def may_work_on(user, ticket: Ticket) -> bool:
     return ticket.assignee_id == user.pk or (ticket.assignee_id is None and ticket.receiver_id == user.pk)
 
 
+def move_guards(ticket: Ticket) -> dict[str, Callable[[Ticket], None]]:
+    """The type-specific checks a move must pass, by target status; each raises
+    DomainError. Repairs start only after an accepted quote (REP-4) and are resolved
+    only through the work order's completion (REP-6); an emergency is done only with its
+    written summary (INC-4)."""
+    if ticket.type == TicketType.REPAIR:
+        from propdesk.desk import repairs
+
+        return {Status.IN_PROGRESS: repairs.check_may_start, Status.RESOLVED: repairs.check_may_resolve}
+    if ticket.type == TicketType.EMERGENCY:
+        from propdesk.desk import emergencies
+
+        return {Status.RESOLVED: emergencies.check_may_resolve}
+    return {}
+
+
 @transaction.atomic
 def ticket_transition(*, ticket: Ticket, to_status: str, by, note: str = "") -> Ticket:
     """Move a ticket along its state machine (choices.TRANSITIONS); any other move is
@@ -171,11 +197,9 @@ def ticket_transition(*, ticket: Ticket, to_status: str, by, note: str = "") -> 
             % {"from": Status(ticket.status).label, "to": Status(to_status).label if to_status in Status.values else to_status},
             field="status",
         )
-    if ticket.type == TicketType.REPAIR and to_status in (Status.IN_PROGRESS, Status.RESOLVED):
-        from propdesk.desk.repairs import check_may_resolve, check_may_start
-
-        # REP-4: paid work starts only after the quote is accepted; REP-6: done only when completed.
-        (check_may_start if to_status == Status.IN_PROGRESS else check_may_resolve)(ticket)
+    guard = move_guards(ticket).get(to_status)
+    if guard is not None:
+        guard(ticket)
     if to_status == Status.CANCELLED and not note.strip():
         raise DomainError("ticket_cancel_reason", _("取消工单须填写原因"), field="note")
     before = {"status": ticket.status}

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from propdesk.core.services import calendar_create_default
 from propdesk.desk import services as desk
-from propdesk.desk.choices import ComplaintCategory, RepairTrade, TicketType
+from propdesk.desk.choices import ComplaintCategory, EmergencyKind, RepairTrade, TicketType
 from propdesk.sla.models import SlaClock
 from propdesk.sla.services import sla_install_presets
 
@@ -61,7 +61,11 @@ def presets_001(calendar):
     return sla_install_presets(variant="001")
 
 
-CATEGORIES = {TicketType.COMPLAINT: ComplaintCategory.CLEANING, TicketType.REPAIR: RepairTrade.PLUMBING}
+CATEGORIES = {
+    TicketType.COMPLAINT: ComplaintCategory.CLEANING,
+    TicketType.REPAIR: RepairTrade.PLUMBING,
+    TicketType.EMERGENCY: EmergencyKind.BURST_PIPE,
+}
 
 
 def open_ticket(world, ticket_type: str, priority: str | None = None, **fields):
