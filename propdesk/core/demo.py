@@ -55,6 +55,7 @@ from propdesk.desk.choices import (
     Channel,
     ComplaintStep,
     Department,
+    EmergencyKind,
     EventKind,
     PriceKind,
     Priority,
@@ -70,9 +71,12 @@ from propdesk.desk.complaints import (
     complaint_record_step,
     happening_create,
 )
+from propdesk.desk.emergencies import duty_shift_add, emergency_check, emergency_inform_caller, emergency_summarise
 from propdesk.desk.models import (
     ComplaintDetail,
     Contact,
+    EmergencyCheck,
+    EmergencyDetail,
     Happening,
     PriceItem,
     Ticket,
@@ -1195,6 +1199,9 @@ def _backdate(tickets: Sequence[Ticket], offset: dt.timedelta) -> None:
         shift(ComplaintDetail.objects.filter(ticket_id__in=ids), "classified_at")
         happenings = ComplaintDetail.objects.filter(ticket_id__in=ids, happening__isnull=False).values("happening_id")
         shift(Happening.objects.filter(pk__in=happenings), "created_at", "promoted_at")
+    if TicketType.EMERGENCY in types:
+        shift(EmergencyDetail.objects.filter(ticket_id__in=ids), "notified_at", "summary_at")
+        shift(EmergencyCheck.objects.filter(ticket_id__in=ids), "done_at")
     if TicketType.REPAIR in types:
         shift(
             WorkOrder.objects.filter(ticket_id__in=ids),
@@ -1308,6 +1315,22 @@ class _DeskDemo:
         self.prices = {item.name: item for item in PriceItem.objects.filter(project=self.project)}
         self.report.counts["desk.PriceItem"] += len(items)
 
+    def duty_roster(self, by: User, on_duty: dict[str, User]) -> None:
+        """Day shifts (08:00–20:00) from three days ago to a week ahead; nights are left
+        open, so an emergency at night alarms the whole department (DESK-7)."""
+        first = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0) - dt.timedelta(days=3)
+        for department, user in on_duty.items():
+            shifts = duty_shift_add(
+                project=self.project,
+                department=department,
+                user=user,
+                starts_at=first,
+                ends_at=first + dt.timedelta(hours=12),
+                by=by,
+                repeat_days=11,
+            )
+            self.report.counts["desk.DutyShift"] += len(shifts)
+
     def answered(self, age: dt.timedelta, channel: str, content: str, answer: str, *, by: User) -> None:
         house, person = self.caller()
         contact_log(
@@ -1379,6 +1402,7 @@ class _DeskDemo:
         s = self.staff
         a, sup, mgr, eng, guard, cleaner = (s[r] for r in ("assistant", "supervisor", "manager", "engineer", "guard", "cleaner"))
         self.price_list()
+        self.duty_roster(sup, {Department.SECURITY: guard, Department.ENGINEERING: eng})
         for (days, hours), channel, content, answer in _ANSWERED:
             self.answered(_ago(days, hours), channel, content, answer, by=a)
 
@@ -1596,6 +1620,7 @@ class _DeskDemo:
             channel=Channel.PATROL,
             reporter_name=guard.display_name,
             type=TicketType.EMERGENCY,
+            category=EmergencyKind.BURST_PIPE,
             location=f"{building}栋地下室水泵房",
             title=f"{building}栋地下室给水管爆管，大量漏水",
             content=f"夜间巡逻发现{building}栋地下室水泵房旁给水主管爆管，大量漏水，已流向地下车库。",
@@ -1604,10 +1629,25 @@ class _DeskDemo:
         ticket_assign(ticket=t, assignee=eng, by=a, department=Department.ENGINEERING, note="紧急派单，已电话通知工程部")
         story.at(_ago(1, 5, 51))
         ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=eng, note=f"到场，已关闭{building}栋给水总阀，停水抢修")
+        emergency_check(ticket=t, position=1, by=eng)
+        emergency_check(ticket=t, position=2, by=eng)
         story.at(_ago(1, 5, 40))
         self.again(t, f"业主来电：{building}栋家中突然停水，询问原因和恢复时间", by=a)
+        emergency_inform_caller(ticket=t, note="已告知业主：地下室给水管爆管抢修中，预计 3 小时内恢复供水", by=a)
+        emergency_check(ticket=t, position=4, by=a)
         story.at(_ago(1, 5))
         ticket_comment(ticket=t, note="保洁组已清理地下车库积水", by=cleaner)
+        emergency_check(ticket=t, position=3, by=eng)
+        story.at(_ago(1, 2, 10))
+        emergency_check(ticket=t, position=5, by=eng)
+        emergency_summarise(
+            ticket=t,
+            summary=f"巡逻保安发现{building}栋地下室水泵房旁给水主管（DN50）爆管，工程部 2 分钟内接报、9 分钟到场关闭总阀；"
+            "保洁组清理车库积水；更换破裂管段约 1.5 米，试压正常后恢复供水，停水约 3.5 小时。原因：管道老化锈蚀，"
+            "已列入本月管网排查计划。",
+            by=eng,
+        )
+        emergency_check(ticket=t, position=6, by=eng)
         story.at(_ago(1, 2))
         ticket_transition(ticket=t, to_status=Status.RESOLVED, by=eng, note="更换 DN50 破裂管段约 1.5 米，试压正常，已恢复供水")
         story.at(_ago(0, 22))

@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from propdesk.desk.choices import (
+    TYPE_CATEGORIES,
     Channel,
-    ComplaintCategory,
     ContactOutcome,
     Department,
     Priority,
-    RepairTrade,
     Status,
     TicketType,
 )
@@ -23,7 +22,7 @@ from propdesk.residents.choices import Gender
 
 # Every category value of every type; the page shows only those of the chosen type and
 # ticket_open refuses a category that does not belong to it (CMP-3).
-CATEGORY_CHOICES = sorted({*ComplaintCategory.choices, *RepairTrade.choices})
+CATEGORY_CHOICES = sorted({choice for choices in TYPE_CATEGORIES.values() for choice in choices.choices})
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 

@@ -35,6 +35,7 @@ from propdesk.desk.choices import (
     TicketType,
     priorities_for,
 )
+from propdesk.desk.emergency_selectors import emergency_panel
 from propdesk.desk.filters import ContactFilter, StatusGroup, TicketFilter
 from propdesk.desk.forms import (
     AssignForm,
@@ -89,7 +90,7 @@ def _picked(request, data) -> tuple[Person | None, House | None]:
     return person, house
 
 
-def _contact_project(request, data, person, house, create_ids: frozenset[int]) -> Project:
+def contact_project(request, data, person, house, create_ids: frozenset[int]) -> Project:
     """The contact's project: the house's, else the person's, else the one chosen on the
     form, else the switcher's or the user's only one."""
     if house is not None:
@@ -166,7 +167,7 @@ def contact_new(request):
 def _log_contact(request, form: ContactForm, person, house, create_ids):
     data = form.cleaned_data
     outcome = data["outcome"]
-    project = _contact_project(request, data, person, house, create_ids)
+    project = contact_project(request, data, person, house, create_ids)
     existing = None
     if outcome == ContactOutcome.LINKED:
         existing = scoping.access(Ticket.objects.all(), request.user, Cap.TICKET_CREATE, pk=data["existing_ticket"])
@@ -450,6 +451,7 @@ def _ticket_page(request, ticket: Ticket, *, errors: dict | None = None, status:
         "errors": errors or {},
         "posted": request.POST if errors else {},
         "can_see_house": ticket.house_id and scoping.has_cap(request.user, Cap.HOUSE_VIEW, ticket.project_id),
+        "emergency": emergency_panel(request.user, ticket) if ticket.type == TicketType.EMERGENCY else None,
     }
     return render_page(request, "desk/ticket_detail.html", context, status=status)
 
@@ -459,8 +461,9 @@ def ticket_detail(request, pk: int):
     return _ticket_page(request, access_ticket(request.user, pk))
 
 
-def _act(request, ticket: Ticket, key: str, run, success: str):
-    """Run one action on the ticket; a refusal is shown on its form (400)."""
+def ticket_action(request, ticket: Ticket, key: str, run, success: str):
+    """Run one action on the ticket; a refusal is shown on its form on the ticket page
+    (400), or as a message on the page named by `next`."""
     try:
         run()
     except DomainError as exc:
@@ -494,7 +497,7 @@ def ticket_transition(request, pk: int):
 
     to = request.POST.get("to_status", "")
     label = Status(to).label if to in Status.values else to
-    return _act(request, ticket, "transition", run, _("工单已变为“%(status)s”") % {"status": label})
+    return ticket_action(request, ticket, "transition", run, _("工单已变为“%(status)s”") % {"status": label})
 
 
 @login_required
@@ -519,7 +522,7 @@ def ticket_assign(request, pk: int):
             note=form.cleaned_data["note"],
         )
 
-    return _act(request, ticket, "assign", run, _("已派单"))
+    return ticket_action(request, ticket, "assign", run, _("已派单"))
 
 
 @login_required
@@ -537,7 +540,7 @@ def ticket_priority(request, pk: int):
             ticket=ticket, priority=form.cleaned_data["priority"], by=request.user, reason=form.cleaned_data["reason"]
         )
 
-    return _act(request, ticket, "priority", run, _("等级已变更"))
+    return ticket_action(request, ticket, "priority", run, _("等级已变更"))
 
 
 @login_required
@@ -551,7 +554,7 @@ def ticket_comment(request, pk: int):
             raise _form_error(form)
         services.ticket_comment(ticket=ticket, note=form.cleaned_data["note"], by=request.user)
 
-    return _act(request, ticket, "comment", run, _("备注已添加"))
+    return ticket_action(request, ticket, "comment", run, _("备注已添加"))
 
 
 @login_required
@@ -565,7 +568,7 @@ def ticket_attach(request, pk: int):
             raise _form_error(form)
         services.ticket_attach(ticket=ticket, upload=form.cleaned_data["file"], by=request.user)
 
-    return _act(request, ticket, "attach", run, _("附件已上传"))
+    return ticket_action(request, ticket, "attach", run, _("附件已上传"))
 
 
 @login_required

@@ -26,7 +26,7 @@ from propdesk.desk.choices import (
     TicketType,
     Validity,
 )
-from propdesk.desk.models import ComplaintDetail, Contact, Happening, PriceItem, Ticket, TicketEvent, WorkOrder
+from propdesk.desk.models import ComplaintDetail, Contact, DutyShift, Happening, PriceItem, Ticket, TicketEvent, WorkOrder
 from propdesk.estate.choices import HouseStatus
 from propdesk.estate.models import House, HouseStatusChange, Project
 from propdesk.residents.choices import IdType, OccupantRole
@@ -189,6 +189,13 @@ def test_the_desk_holds_every_type_and_status_a_signed_paid_repair_and_a_major_h
     assert set(linked.values_list("priority", flat=True)) == {Priority.MAJOR}
     emergency = Ticket.objects.get(type=TicketType.EMERGENCY)
     assert "爆管" in emergency.title and emergency.priority == Priority.VERY_URGENT
+    # DESK-7/INC-4: alarmed, steps ticked before it was resolved, summary written, a roster on duty
+    assert emergency.emergency.responders.exists() and len(emergency.emergency.summary) > 50
+    assert emergency.emergency_checks.filter(done_at__isnull=False).count() == emergency.emergency_checks.count() == 6
+    assert all(check.done_at < emergency.resolved_at for check in emergency.emergency_checks.all())
+    assert DutyShift.objects.filter(starts_at__lte=timezone.now(), ends_at__gt=timezone.now()).exists() or (
+        timezone.localtime().hour < 8 or timezone.localtime().hour >= 20
+    )
 
 
 def test_desk_tickets_are_back_dated_consistently_and_overdue_ones_breached(seeded):
