@@ -42,6 +42,7 @@ class Cap(StrEnum):
     TICKET_CLASSIFY = "ticket.classify"  # complaint validity and severity (CMP-4/5)
     REPAIR_GRAB = "repair.grab"  # take a repair from the open pool (抢单, REP-5): engineering technicians
     SLA_CONFIGURE = "sla.configure"
+    CATALOGUE_MANAGE = "catalogue.manage"  # the paid-service price list and nearby providers (DESK-8)
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -51,7 +52,14 @@ _DESK = (
     | _FIELD
     | {Cap.HOUSE_CHANGE, Cap.PERSON_CHANGE, Cap.ARCHIVE_VIEW, Cap.ARCHIVE_CHANGE, Cap.DATA_EXPORT, Cap.TICKET_DISPATCH}
 )
-_LEAD = {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.ARCHIVE_APPROVE_LOAN, Cap.DATA_IMPORT, Cap.TICKET_CLASSIFY}
+_LEAD = {
+    Cap.PII_REVEAL,
+    Cap.ARCHIVE_LEND,
+    Cap.ARCHIVE_APPROVE_LOAN,
+    Cap.DATA_IMPORT,
+    Cap.TICKET_CLASSIFY,
+    Cap.CATALOGUE_MANAGE,
+}
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.ASSISTANT: frozenset(_DESK),

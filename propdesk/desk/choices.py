@@ -50,6 +50,11 @@ TYPE_PRIORITIES: dict[str, tuple[str, ...]] = {
 DEFAULT_PRIORITIES = (Priority.NORMAL,)
 
 
+# Ticket types whose work is dispatched on a work order (派工单): repairs (REP-1…7) and
+# special services (特约服务, DESK-8).
+WORK_ORDER_TYPES = frozenset({TicketType.REPAIR, TicketType.SERVICE})
+
+
 def priorities_for(ticket_type: str) -> tuple[str, ...]:
     return TYPE_PRIORITIES.get(ticket_type, DEFAULT_PRIORITIES)
 

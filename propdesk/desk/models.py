@@ -11,6 +11,7 @@ from propdesk.core.models import ProjectScopedModel
 from propdesk.desk.choices import (
     OPEN_STATUSES,
     STATUS_COLOURS,
+    WORK_ORDER_TYPES,
     Channel,
     ContactOutcome,
     Department,
@@ -88,6 +89,11 @@ class Ticket(ProjectScopedModel):
     @property
     def place(self) -> str:
         return self.house.code if self.house_id else self.location
+
+    @property
+    def has_work_order(self) -> bool:
+        """Repairs and special services are dispatched on a work order (派工单)."""
+        return self.type in WORK_ORDER_TYPES
 
 
 class TicketEvent(ProjectScopedModel):

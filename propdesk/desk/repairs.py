@@ -29,6 +29,7 @@ from propdesk.core.uploads import check_scan
 from propdesk.desk.choices import (
     DONE_STATUSES,
     PAUSED_STATUSES,
+    WORK_ORDER_TYPES,
     Department,
     Escalation,
     EventKind,
@@ -110,8 +111,8 @@ def onsite_promise(ticket: Ticket, work_order: WorkOrder | None) -> str:
 
 def _work_order(ticket: Ticket) -> WorkOrder:
     """The ticket's work order, locked for this transaction (created on first use)."""
-    if ticket.type != TicketType.REPAIR:
-        raise DomainError("not_a_repair", _("该工单不是报修"), field="ticket")
+    if ticket.type not in WORK_ORDER_TYPES:
+        raise DomainError("not_a_repair", _("该工单不是报修或特约服务"), field="ticket")
     WorkOrder.objects.get_or_create(ticket=ticket)
     work_order = WorkOrder.objects.select_for_update().get(pk=ticket.pk)
     work_order.ticket = ticket
@@ -212,7 +213,7 @@ def work_order_prepare(
             raise DomainError("work_order_time_naive", _("时间须带时区"), field=field)
     if appointment_start is not None and appointment_end <= appointment_start:
         raise DomainError("work_order_slot_order", _("预约结束时间须晚于开始时间"), field="appointment_end", rule="REP-1")
-    if ticket.house_id is None and paid:
+    if ticket.type == TicketType.REPAIR and ticket.house_id is None and paid:
         raise DomainError("work_order_common_area_free", _("公共区域维修为无偿服务（REP-4）"), field="paid", rule="REP-4")
     if ticket.house_id is None and spare_key_allowed:
         raise DomainError("work_order_spare_key_house", _("备用钥匙只用于入户维修"), field="spare_key_allowed", rule="REP-1")
@@ -332,6 +333,8 @@ def work_order_open_pool(*, ticket: Ticket, by) -> WorkOrder:
     ticket = lock_ticket(ticket)
     _require_dispatcher(by, ticket)
     work_order = _work_order(ticket)
+    if ticket.type != TicketType.REPAIR:
+        raise DomainError("work_order_pool_repairs", _("只有报修可以放入抢单池"), field="ticket", rule="REP-5")
     if ticket.status != Status.NEW or ticket.assignee_id is not None:
         raise DomainError("work_order_pool_assigned", _("只有尚未派单的报修可以放入抢单池"), field="ticket", rule="REP-5")
     if work_order.pool_open:

@@ -22,6 +22,7 @@ from propdesk.desk.choices import (
     DONE_STATUSES,
     TRANSITIONS,
     TYPE_CATEGORIES,
+    WORK_ORDER_TYPES,
     Channel,
     ContactOutcome,
     Department,
@@ -31,7 +32,7 @@ from propdesk.desk.choices import (
     TicketType,
     priorities_for,
 )
-from propdesk.desk.models import Contact, Ticket, TicketAttachment, TicketEvent
+from propdesk.desk.models import Contact, ServiceProvider, Ticket, TicketAttachment, TicketEvent
 from propdesk.estate.models import House, Project
 from propdesk.residents.models import Person
 from propdesk.sla.services import clocks_on_event
@@ -170,8 +171,9 @@ def move_guards(ticket: Ticket) -> dict[str, Callable[[Ticket], None]]:
     """The type-specific checks a move must pass, by target status; each raises
     DomainError. Repairs start only after an accepted quote (REP-4) and are resolved
     only through the work order's completion (REP-6); an emergency is done only with its
-    written summary (INC-4)."""
-    if ticket.type == TicketType.REPAIR:
+    written summary (INC-4). Special services follow their work order like repairs
+    (DESK-8: the customer accepts the fee first and the work at the end)."""
+    if ticket.type in WORK_ORDER_TYPES:
         from propdesk.desk import repairs
 
         return {Status.IN_PROGRESS: repairs.check_may_start, Status.RESOLVED: repairs.check_may_resolve}
@@ -330,24 +332,30 @@ def contact_log(
     answer: str = "",
     ticket: dict | None = None,
     existing_ticket: Ticket | None = None,
+    referred_to: ServiceProvider | None = None,
 ) -> Contact:
-    """Record a call or visit (DESK-1). It ends one of three ways: answered on the spot
-    (`answer`), a new ticket (`ticket`: the fields of ticket_open), or joined to an open
-    ticket of the same matter (`existing_ticket`)."""
+    """Record a call or visit (DESK-1). It ends one of four ways: answered on the spot
+    (`answer`), a new ticket (`ticket`: the fields of ticket_open), joined to an open
+    ticket of the same matter (`existing_ticket`), or referred to a nearby provider for a
+    service the company does not offer (`referred_to`, DESK-8)."""
     scoping.require(by, Cap.TICKET_CREATE, project.pk)
     if channel not in Channel.values:
         raise DomainError("contact_channel_invalid", _("渠道无效"), field="channel", rule="DESK-1")
     if not content.strip():
         raise DomainError("contact_content_required", _("请记录来电/来访内容"), field="content", rule="DESK-1")
     _check_in_project(project.pk, house, person)
-    endings = sum(bool(x) for x in (answer.strip(), ticket, existing_ticket))
-    if endings != 1:
+    # A referral may carry what the customer was told; the other endings exclude each other.
+    endings = sum(bool(x) for x in (ticket, existing_ticket, referred_to))
+    answered = bool(answer.strip())
+    if endings > 1 or (endings == 0 and not answered) or (answered and (ticket or existing_ticket)):
         raise DomainError(
             "contact_outcome_required",
-            _("请选择处理结果：当场答复、转为工单或并入已有工单（三选一）"),
+            _("请选择处理结果：当场答复、转为工单、并入已有工单或转介周边服务商（四选一）"),
             field="outcome",
             rule="DESK-1",
         )
+    if referred_to is not None and (referred_to.project_id != project.pk or not referred_to.active):
+        raise DomainError("contact_provider_invalid", _("请选择本项目在用的周边服务商"), field="referred_to", rule="DESK-8")
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + dt.timedelta(minutes=1):
         raise DomainError("contact_time_future", _("来电/来访时间不能晚于现在"), field="received_at")
@@ -368,6 +376,8 @@ def contact_log(
         linked = existing_ticket
         outcome = ContactOutcome.LINKED
         event_record(linked, EventKind.COMMENT, by=by, note=_("客户再次来电/来访：%(c)s") % {"c": content.strip()})
+    elif referred_to is not None:
+        linked, outcome = None, ContactOutcome.REFERRED
     else:
         linked, outcome = None, ContactOutcome.ANSWERED
     return Contact.objects.create(
@@ -383,5 +393,6 @@ def contact_log(
         outcome=outcome,
         answer=answer.strip(),
         ticket=linked,
+        referred_to=referred_to,
         receiver=by,
     )
