@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("propdesk.notifications.urls")),
     path("", include("propdesk.desk.repair_urls")),
     path("", include("propdesk.desk.emergency_urls")),
+    path("", include("propdesk.desk.catalogue_urls")),
     path("desk/", include("propdesk.desk.urls")),
     path("", include("propdesk.sla.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

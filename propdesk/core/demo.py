@@ -52,6 +52,7 @@ from propdesk.core import pinyin
 from propdesk.core.idcard import check_character
 from propdesk.core.services import calendar_create_default
 from propdesk.desk.choices import (
+    WORK_ORDER_TYPES,
     Channel,
     ComplaintStep,
     Department,
@@ -79,6 +80,7 @@ from propdesk.desk.models import (
     EmergencyDetail,
     Happening,
     PriceItem,
+    ServiceProvider,
     Ticket,
     TicketEvent,
     WorkOrder,
@@ -1112,6 +1114,23 @@ _PRICE_LIST = (
     (PriceKind.MATERIAL, RepairTrade.DOOR_WINDOW, "C级防盗锁芯", "个", "120.00"),
 )
 
+# The special services the company offers (特约服务, DESK-8): (department, name, unit, price, what is done).
+_SERVICES = (
+    (Department.CLEANING, "开荒保洁", "平方米", "6.00", "装修后首次全面清洁：除胶、除尘、擦玻璃、清洁厨卫"),
+    (Department.CLEANING, "家政保洁（2 小时）", "次", "100.00", "日常家居清洁，1 名保洁员 2 小时"),
+    (Department.CLEANING, "挂机空调清洗", "台", "80.00", "拆洗过滤网、蒸发器杀菌清洗"),
+    (Department.ENGINEERING, "热水器安装", "台", "120.00", "燃气或电热水器安装调试，不含材料"),
+    (Department.SECURITY, "搬家协助（货梯保护、临时停车）", "次", "0.00", "货梯加装防护板、安排搬家车临时停靠（便民服务，免费）"),
+    (Department.CUSTOMER_SERVICE, "代收代寄快递", "件", "0.00", "业主外出期间代收快递，凭短信领取（便民服务，免费）"),
+)
+
+# Nearby providers for what the company does not offer (周边便民服务商, DESK-8).
+_PROVIDERS = (
+    ("鑫家搬家公司", "搬家、长途货运", "0571-88776655", "文三路 88 号"),
+    ("安心开锁服务部", "开锁、换锁（公安备案）", "0571-86661234", "学院路 12 号"),
+    ("小张家电维修", "家电维修（冰箱、洗衣机、电视）", "13958001122", "古墩路菜市场东门"),
+)
+
 # Contacts answered on the spot (DESK-1): (how long ago, channel, what was asked, the answer).
 _ANSWERED = (
     (
@@ -1202,7 +1221,7 @@ def _backdate(tickets: Sequence[Ticket], offset: dt.timedelta) -> None:
     if TicketType.EMERGENCY in types:
         shift(EmergencyDetail.objects.filter(ticket_id__in=ids), "notified_at", "summary_at")
         shift(EmergencyCheck.objects.filter(ticket_id__in=ids), "done_at")
-    if TicketType.REPAIR in types:
+    if types & WORK_ORDER_TYPES:
         shift(
             WorkOrder.objects.filter(ticket_id__in=ids),
             *("quote_accepted_at", "pooled_at", "grabbed_at", "arrived_at", "completed_at"),
@@ -1311,9 +1330,27 @@ class _DeskDemo:
             PriceItem(project=self.project, kind=kind, trade=trade, name=name, unit=unit, unit_price=Decimal(price))
             for kind, trade, name, unit, price in _PRICE_LIST
         ]
+        items += [
+            PriceItem(
+                project=self.project,
+                kind=PriceKind.SERVICE,
+                department=department,
+                name=name,
+                unit=unit,
+                unit_price=Decimal(price),
+                description=description,
+            )
+            for department, name, unit, price, description in _SERVICES
+        ]
         PriceItem.objects.bulk_create(items)
         self.prices = {item.name: item for item in PriceItem.objects.filter(project=self.project)}
         self.report.counts["desk.PriceItem"] += len(items)
+        providers = [
+            ServiceProvider(project=self.project, name=name, services=services, phone=phone, address=address)
+            for name, services, phone, address in _PROVIDERS
+        ]
+        self.providers = ServiceProvider.objects.bulk_create(providers)
+        self.report.counts["desk.ServiceProvider"] += len(providers)
 
     def duty_roster(self, by: User, on_duty: dict[str, User]) -> None:
         """Day shifts (08:00–20:00) from three days ago to a week ahead; nights are left
@@ -1735,9 +1772,17 @@ class _DeskDemo:
             title="搬家预约货梯和临时停车",
             content="业主来访：明天上午搬家，预约使用货梯，并请安排搬家车临时停靠。",
         )
+        work_order_prepare(ticket=t, by=a, someone_home=True, paid=False)
         ticket_assign(ticket=t, assignee=guard, by=a, department=Department.SECURITY)
+        story.at(_ago(0, 23, 30))
+        work_order_arrive(ticket=t, by=guard)
         story.at(_ago(0, 23))
-        ticket_transition(ticket=t, to_status=Status.RESOLVED, by=guard, note="货梯已加装防护板，搬家车停靠单元门口临时车位")
+        work_order_complete(
+            ticket=t,
+            by=guard,
+            note="货梯已加装防护板，搬家车停靠单元门口临时车位",
+            signature_png=_signature_png(self.rng),
+        )
         story.at(_ago(0, 12))
         ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="搬家完成，公共区域无损坏")
         story.end()
@@ -1826,10 +1871,29 @@ class _DeskDemo:
             title="预约开荒保洁（装修完工，约 120 平方米）",
             content="业主来访：新装修完工，预约开荒保洁，面积约 120 平方米，按价目表收费。",
         )
+        work_order_prepare(ticket=t, by=a, someone_home=True, paid=True)
+        work_order_quote(ticket=t, lines=[(self.prices["开荒保洁"], "120")], by=a)
+        work_order_accept_quote(ticket=t, accepted_by=t.reporter_name or "业主", by=a)
         ticket_assign(ticket=t, assignee=cleaner, by=a, department=Department.CLEANING)
         story.at(_ago(0, 5))
-        ticket_transition(ticket=t, to_status=Status.IN_PROGRESS, by=cleaner, note="保洁组 3 人已上门作业")
+        work_order_arrive(ticket=t, by=cleaner)
+        ticket_comment(ticket=t, note="保洁组 3 人已上门作业", by=cleaner)
         story.end()
+
+        # a service the company does not offer: referred to a nearby provider (DESK-8)
+        house, person = self.caller()
+        contact_log(
+            project=self.project,
+            channel=Channel.PHONE,
+            content="业主来电询问物业能否帮忙维修洗衣机（不脱水）。",
+            by=a,
+            caller_number=person.mobile,
+            person=person,
+            house=house,
+            answer="物业不提供家电维修，已推荐周边家电维修师傅并告知电话。",
+            referred_to=self.providers[2],
+        )
+        self.report.counts["desk.Contact"] += 1
 
         # common-area repair waiting for parts, with a temporary measure (REP-6)
         story = _Story()

@@ -56,6 +56,7 @@ class ContactForm(forms.Form):
     department = forms.ChoiceField(label=_lazy("责任部门"), choices=[("", "—"), *Department.choices], required=False)
     location = forms.CharField(label=_lazy("公共区域/位置"), max_length=120, required=False)
     existing_ticket = forms.IntegerField(label=_lazy("并入工单"), required=False)
+    referred_to = forms.IntegerField(label=_lazy("转介服务商"), required=False)
     read_back = forms.CharField(label=_lazy("复述确认"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -74,6 +75,8 @@ class ContactForm(forms.Form):
                 self.add_error("title", _("请填写工单摘要"))
         if outcome == ContactOutcome.LINKED and not data.get("existing_ticket"):
             self.add_error("existing_ticket", _("请在右侧选择要并入的未完成工单"))
+        if outcome == ContactOutcome.REFERRED and not data.get("referred_to"):
+            self.add_error("referred_to", _("请选择转介的周边服务商"))
         return data
 
     def ticket_fields(self) -> dict:
@@ -153,6 +156,7 @@ def read_back_text(
     priority: str = "",
     department: str = "",
     existing_ticket=None,
+    provider=None,
 ) -> str:
     """“张先生您好，跟您确认一下：您反映 3-2-1201 卫生间漏水。我们将……。以上内容对吗？”"""
     content = content.strip().rstrip("。.!！")
@@ -170,6 +174,11 @@ def read_back_text(
         parts.append(
             _("我们已登记为%(type)s，将%(promise)s。")
             % {"type": TicketType(ticket_type).label, "promise": _promise(ticket_type, priority, department)}
+        )
+    elif outcome == ContactOutcome.REFERRED and provider is not None:
+        parts.append(
+            _("本公司暂不提供这项服务，为您推荐%(name)s，电话 %(phone)s。")
+            % {"name": provider.name, "phone": provider.phone}
         )
     elif outcome == ContactOutcome.LINKED and existing_ticket is not None:
         parts.append(

@@ -23,7 +23,7 @@ from propdesk.core.console import SESSION_KEY, render_page, selected_project_ids
 from propdesk.core.errors import DomainError
 from propdesk.core.excel import xlsx_response
 from propdesk.core.masking import mask_phone
-from propdesk.desk import selectors, services
+from propdesk.desk import catalogue, selectors, services
 from propdesk.desk.choices import (
     TYPE_CATEGORIES,
     TYPE_PRIORITIES,
@@ -46,7 +46,7 @@ from propdesk.desk.forms import (
     TransitionForm,
     read_back_text,
 )
-from propdesk.desk.models import Ticket, TicketAttachment
+from propdesk.desk.models import ServiceProvider, Ticket, TicketAttachment
 from propdesk.estate.models import House, Project
 from propdesk.residents.models import Person
 from propdesk.residents.selectors import global_search
@@ -160,6 +160,8 @@ def contact_new(request):
         "read_back": form["read_back"].value() or "",
         "chosen_ticket": str(form["existing_ticket"].value() or ""),
         **_type_options(),
+        "providers": catalogue.providers(create_ids),
+        "chosen_provider": str(form["referred_to"].value() or ""),
     }
     return render_page(request, "desk/contact_form.html", context, status=400 if form.errors else 200)
 
@@ -171,6 +173,9 @@ def _log_contact(request, form: ContactForm, person, house, create_ids):
     existing = None
     if outcome == ContactOutcome.LINKED:
         existing = scoping.access(Ticket.objects.all(), request.user, Cap.TICKET_CREATE, pk=data["existing_ticket"])
+    provider = _provider(request, data) if outcome == ContactOutcome.REFERRED else None
+    if outcome == ContactOutcome.REFERRED and provider is None:
+        raise DomainError("contact_provider_invalid", _("请选择本项目在用的周边服务商"), field="referred_to", rule="DESK-8")
     read_back = data["read_back"].strip() or read_back_text(
         content=data["content"],
         outcome=outcome,
@@ -183,6 +188,7 @@ def _log_contact(request, form: ContactForm, person, house, create_ids):
         priority=data["priority"],
         department=data["department"],
         existing_ticket=existing,
+        provider=provider,
     )
     return services.contact_log(
         project=project,
@@ -195,10 +201,19 @@ def _log_contact(request, form: ContactForm, person, house, create_ids):
         person=person,
         house=house,
         read_back=read_back,
-        answer=data["answer"] if outcome == ContactOutcome.ANSWERED else "",
+        answer=data["answer"] if outcome in (ContactOutcome.ANSWERED, ContactOutcome.REFERRED) else "",
         ticket=form.ticket_fields() if outcome == ContactOutcome.TICKET else None,
         existing_ticket=existing,
+        referred_to=provider,
     )
+
+
+def _provider(request, data) -> ServiceProvider | None:
+    """The nearby provider picked on the form, if the user may see it (DESK-8)."""
+    if not data.get("referred_to"):
+        return None
+    rows = scoping.restrict(ServiceProvider.objects.all(), request.user, Cap.TICKET_CREATE)
+    return rows.filter(pk=data["referred_to"]).first()
 
 
 def _lookup_projects(request, cap: Cap) -> frozenset[int]:
@@ -261,6 +276,7 @@ def read_back(request):
         priority=data.get("priority", ""),
         department=data.get("department", ""),
         existing_ticket=existing,
+        provider=_provider(request, data),
     )
     return render(request, "desk/_read_back.html", {"read_back": text})
 

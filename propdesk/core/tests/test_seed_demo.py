@@ -21,6 +21,7 @@ from propdesk.desk.choices import (
     ContactOutcome,
     EventKind,
     LineStage,
+    PriceKind,
     Priority,
     Status,
     TicketType,
@@ -189,6 +190,10 @@ def test_the_desk_holds_every_type_and_status_a_signed_paid_repair_and_a_major_h
     assert set(linked.values_list("priority", flat=True)) == {Priority.MAJOR}
     emergency = Ticket.objects.get(type=TicketType.EMERGENCY)
     assert "爆管" in emergency.title and emergency.priority == Priority.VERY_URGENT
+    # DESK-8: published services, providers, a referral, services on their work orders
+    assert PriceItem.objects.filter(kind=PriceKind.SERVICE, active=True).count() >= 5
+    assert Contact.objects.filter(outcome=ContactOutcome.REFERRED, referred_to__isnull=False).exists()
+    assert WorkOrder.objects.filter(ticket__type=TicketType.SERVICE, paid=True, quote_accepted_at__isnull=False).exists()
     # DESK-7/INC-4: alarmed, steps ticked before it was resolved, summary written, a roster on duty
     assert emergency.emergency.responders.exists() and len(emergency.emergency.summary) > 50
     assert emergency.emergency_checks.filter(done_at__isnull=False).count() == emergency.emergency_checks.count() == 6
