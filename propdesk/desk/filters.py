@@ -4,12 +4,15 @@ another project's ids look like missing ones."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from propdesk.desk.choices import DONE_STATUSES, OPEN_STATUSES, Channel, ContactOutcome, Department, Priority, Status, TicketType
-from propdesk.desk.models import Contact, Ticket
+from propdesk.desk.models import Contact, DutyShift, Ticket
 
 
 class StatusGroup:
@@ -69,3 +72,32 @@ class ContactFilter(filters.FilterSet):
     class Meta:
         model = Contact
         fields = ["project", "date_from", "date_to", "channel", "outcome", "house", "person", "ticket"]
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class DutyShiftFilter(filters.FilterSet):
+    """The duty roster (值班表): shifts overlapping the days `date_from`…`date_to`, or
+    covering the instant `at` (who is on duty then)."""
+
+    project = filters.NumberFilter(label=_("项目"))
+    department = filters.ChoiceFilter(label=_("部门"), choices=Department.choices)
+    user = filters.NumberFilter(label=_("值班人"))
+    date_from = filters.DateFilter(label=_("起始日期"), method="filter_date_from")
+    date_to = filters.DateFilter(label=_("截止日期"), method="filter_date_to")
+    at = filters.IsoDateTimeFilter(label=_("在岗时刻"), method="filter_at")
+
+    class Meta:
+        model = DutyShift
+        fields = ["project", "department", "user", "date_from", "date_to", "at"]
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(ends_at__gt=_local_midnight(value))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(starts_at__lt=_local_midnight(value + dt.timedelta(days=1)))
+
+    def filter_at(self, queryset, name, value):
+        return queryset.filter(starts_at__lte=value, ends_at__gt=value)
