@@ -1,15 +1,14 @@
-"""Reads of the repair work orders (报修·派工): the open pool, a technician's orders, the
-orders unfinished at 17:00 (REP-5), a project's price list."""
+"""Reads of the repair work orders (报修·派工): the open pool, the orders unfinished at
+17:00 (REP-5), a project's price list. A technician's own repairs are in 我的工单
+(desk.selectors.my_work)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
-from propdesk.accounts.roles import Cap
-from propdesk.core import scoping
 from propdesk.desk.choices import OPEN_STATUSES, Status, TicketType
 from propdesk.desk.models import PriceItem, Ticket
 
@@ -26,16 +25,6 @@ def pool(project_ids: Iterable[int]) -> QuerySet[Ticket]:
         )
         .select_related("project", "house", "work_order")
         .order_by("work_order__pooled_at", "id")
-    )
-
-
-def my_orders(user) -> QuerySet[Ticket]:
-    """The open repairs assigned to `user` (我的派工单), the nearest deadline first."""
-    project_ids = scoping.visible_project_ids(user, Cap.TICKET_HANDLE)
-    return (
-        Ticket.objects.filter(project_id__in=project_ids, type=TicketType.REPAIR, assignee=user, status__in=OPEN_STATUSES)
-        .select_related("project", "house", "work_order")
-        .order_by(F("next_deadline_at").asc(nulls_last=True), "created_at", "id")
     )
 
 

@@ -5,7 +5,6 @@ from propdesk.desk import repair_views as views
 app_name = "repairs"
 urlpatterns = [
     path("repairs/pool/", views.pool, name="pool"),
-    path("repairs/mine/", views.mine, name="mine"),
     path("repairs/unfinished/", views.unfinished, name="unfinished"),
     path("repairs/<int:pk>/", views.order, name="order"),
     path("repairs/<int:pk>/print/", views.print_order, name="print"),

@@ -1,7 +1,7 @@
-"""Repair work-order pages (报修·派工): the technician's phone pages (抢单池, 我的派工单,
-the work order with 到场 and 完成 and the signature pad), the dispatcher's part of the work
-order page, the printable 派工单 and the 17:00 list (REP-5). Thin: access through the one
-scoping door, rules in desk.repairs."""
+"""Repair work-order pages (报修·派工): the technician's phone pages (抢单池, the work order
+with 到场 and 完成 and the signature pad; their open repairs are in 我的工单, desk:mine),
+the dispatcher's part of the work order page, the printable 派工单 and the 17:00 list
+(REP-5). Thin: access through the one scoping door, rules in desk.repairs."""
 
 from __future__ import annotations
 
@@ -89,21 +89,6 @@ def pool(request):
         {"ticket": t, "promise": repairs.onsite_promise(t, t.work_order), "can_grab": t.project_id in grab_ids} for t in orders
     ]
     return render_page(request, "desk/repairs/pool.html", {"rows": rows, "can_grab_any": bool(grab_ids & project_ids)})
-
-
-@login_required
-@require_GET
-def mine(request):
-    """我的派工单: the technician's open repairs."""
-    _require_some(request.user, Cap.TICKET_HANDLE)
-    orders = list(selectors.my_orders(request.user))
-    rows = [{"ticket": t, "promise": repairs.onsite_promise(t, getattr(t, "work_order", None))} for t in orders]
-    pool_ids = scoping.visible_project_ids(request.user, Cap.REPAIR_GRAB)
-    return render_page(
-        request,
-        "desk/repairs/mine.html",
-        {"rows": rows, "pool_count": selectors.pool(pool_ids).count() if pool_ids else None},
-    )
 
 
 @login_required

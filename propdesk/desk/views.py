@@ -599,20 +599,9 @@ def attachment_download(request, pk: int):
 
 @login_required
 def mine(request):
-    """The open tickets assigned to me, with big buttons for the next moves (phone)."""
+    """我的工单 (phone): every open ticket assigned to me, most pressing first, with big
+    buttons for the next moves; a repair shows its work order — promise, appointment,
+    到场, and 完工 on the work order page."""
     _project_ids(request, Cap.TICKET_HANDLE)
-    now = timezone.now()
-    rows = []
-    for ticket in selectors.my_tickets(request.user):
-        perms = selectors.ticket_permissions(request.user, ticket)
-        deadline = selectors.deadline_text(ticket.next_deadline_at, now)
-        rows.append(
-            {
-                "ticket": ticket,
-                "deadline": deadline,
-                "can_start": Status.IN_PROGRESS in perms.moves and ticket.status != Status.IN_PROGRESS,
-                "can_resolve": Status.RESOLVED in perms.moves,
-                "category": selectors.category_label(ticket.type, ticket.category),
-            }
-        )
-    return render_page(request, "desk/mine.html", {"rows": rows})
+    context = {"rows": selectors.my_work(request.user, timezone.now()), "pool_count": selectors.pool_waiting(request.user)}
+    return render_page(request, "desk/mine.html", context)

@@ -4,8 +4,9 @@ technician works it from a phone.
 Project A's assistant logs a phone call: types the caller's last four digits, picks the
 person, reads back the generated confirmation, opens an urgent plumbing repair (给排水)
 and lands on the ticket page with its number and timeline; there she assigns it to the
-project's engineer. The engineer opens "我的工单" on a phone-sized screen, starts the
-ticket and resolves it with a note; the ticket's timeline shows both steps.
+project's engineer. The engineer opens "我的工单" on a phone-sized screen, taps 到场 on
+the repair's card and goes on to its work order to finish; the ticket's timeline shows
+the arrival.
 """
 
 from __future__ import annotations
@@ -107,25 +108,26 @@ def test_phone_call_to_urgent_repair_worked_on_a_phone(world, login_as, browser,
     expect(page.locator("#ticket-table")).to_contain_text(ticket.number)
     _screenshot(page, tmp_path, "propdesk-desk-queue")
 
-    # The engineer, on a phone: 我的工单, start, then on to the work order.
+    # The engineer, on a phone: 我的工单 shows the repair as its work order; 到场, then on to it.
     context, phone = _phone_login(browser, live_server, engineer)
     try:
         phone.goto("/desk/mine/")
         card = phone.locator(f"#mine-{ticket.pk}")
         expect(card).to_contain_text(ticket.number)
         expect(card).to_contain_text("3-2-1201")
-        start = card.get_by_role("button", name="开始处理")
-        box = start.bounding_box()
+        expect(card).to_contain_text("15 分钟内到场")
+        arrive = card.get_by_role("button", name="到场")
+        box = arrive.bounding_box()
         assert box is not None and box["height"] >= 44 and box["width"] >= PHONE["width"] * 0.6  # a thumb-sized button
         _screenshot(phone, tmp_path, "propdesk-desk-mine-phone")
-        start.click()
-        expect(phone.locator(".messages")).to_contain_text("工单已变为“处理中”")
+        arrive.click()
+        expect(phone.locator(".messages")).to_contain_text("已登记到场")
         expect(card.locator(".badge.status")).to_have_text("处理中")
-        expect(card.get_by_role("button", name="开始处理")).to_have_count(0)
+        expect(card.get_by_role("button", name="到场")).to_have_count(0)
         # A repair finishes on its work order (customer signature, REP-6; see test_repair_flow).
         expect(card.get_by_role("button", name="处理完成")).to_have_count(0)
-        card.get_by_role("link", name="打开派工单：到场、完工签字").click()
-        expect(phone).to_have_url(f"{live_server.url}/repairs/{ticket.pk}/")
+        card.get_by_role("link", name="完工签字").click()
+        expect(phone).to_have_url(f"{live_server.url}/repairs/{ticket.pk}/#complete")
         _screenshot(phone, tmp_path, "propdesk-desk-mine-phone-done")
 
         phone.goto(f"/desk/tickets/{ticket.pk}/")

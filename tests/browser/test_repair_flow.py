@@ -1,6 +1,7 @@
-"""End-to-end on a phone: the engineer grabs a pooled repair (抢单), taps 到场, has the
-customer sign on the canvas and taps 完成; the ticket's timeline reads assigned → in
-progress → resolved, and the drawn signature is kept as a PNG with ink on it."""
+"""End-to-end on a phone: the engineer grabs a pooled repair (抢单), finds it in 我的工单
+and taps 到场 there, then on the work order has the customer sign on the canvas and taps
+完成; the ticket's timeline reads assigned → in progress → resolved, and the drawn
+signature is kept as a PNG with ink on it."""
 
 from __future__ import annotations
 
@@ -68,9 +69,22 @@ def test_engineer_grabs_arrives_signs_and_completes_on_a_phone(world, login_as, 
     _no_horizontal_scroll(page)
     _screenshot(page, tmp_path, "repair-order-assigned-phone")
 
-    # 到场: records the time and starts the work.
-    page.get_by_role("button", name="到场").click()
+    # 我的工单: the grabbed repair as its work order; 到场 records the time and starts the work.
+    page.locator(".wo-nav").get_by_role("link", name="我的工单").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("desk:mine")) + "$"))
+    card = page.locator(f"#mine-{ticket.pk}")
+    expect(card).to_contain_text("厨房水管漏水")
+    expect(card).to_contain_text("3-2-1201")
+    expect(card).to_contain_text("当天到场")
+    _no_horizontal_scroll(page)
+    _screenshot(page, tmp_path, "repair-mine-phone")
+    card.get_by_role("button", name="到场").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("desk:mine")) + "$"))
     expect(page.locator(".messages")).to_contain_text("已登记到场")
+    expect(card.locator(".badge.status")).to_have_text("处理中")
+    card.get_by_role("link", name="完工签字").click()
+    expect(page).to_have_url(re.compile(re.escape(order_path) + "#complete$"))
+    page.wait_for_load_state()  # the signature pad's script has run (it ends the page)
     expect(page.locator(".wo-status")).to_have_text("处理中")
     expect(page.locator("#appointment")).to_contain_text("到场时间")
 

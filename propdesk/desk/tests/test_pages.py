@@ -12,14 +12,14 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from propdesk.accounts.roles import ROLE_CAPS, Cap, Role
-from propdesk.desk import services
+from propdesk.desk import repairs, services
 from propdesk.desk.choices import ContactOutcome, EventKind, Status
-from propdesk.desk.models import Contact, Ticket, TicketAttachment, TicketEvent
+from propdesk.desk.models import Contact, PriceItem, Ticket, TicketAttachment, TicketEvent, WorkOrder
 
 STAFF_ROLES = [r.value for r in Role if r not in (Role.HEAD_OFFICE, Role.ADMIN)]
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
@@ -567,6 +567,108 @@ def test_mine_lists_my_tickets_and_starts_and_resolves_them(world, client, ticke
     assert tickets["a"].number not in client.get(url).content.decode()
     kinds = [(e.after.get("status"), e.actor) for e in TicketEvent.objects.filter(ticket=tickets["a"], kind="status")]
     assert kinds == [("in_progress", engineer), ("resolved", engineer)]
+
+
+def _card(html: str, ticket: Ticket) -> str:
+    """The card of `ticket` on 我的工单 ("" when it is not listed)."""
+    found = re.search(rf'<article class="card mine-ticket" id="mine-{ticket.pk}">.*?</article>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def _paid_repair_quoted(world, engineer) -> Ticket:
+    """A paid repair assigned to `engineer`, quoted but not yet accepted by the customer (REP-4)."""
+    ticket = _repair(world, title="更换水龙头（有偿）", priority="general")
+    labour = PriceItem.objects.create(
+        project=world.project_a, kind="labour", trade="plumbing", name="更换水龙头", unit="次", unit_price="30.00"
+    )
+    repairs.work_order_prepare(ticket=ticket, by=world.assistant, paid=True)
+    repairs.work_order_quote(ticket=ticket, lines=[(labour, "1")], by=world.assistant)
+    services.ticket_assign(ticket=ticket, assignee=engineer, by=world.assistant)
+    return ticket
+
+
+def test_mine_shows_every_type_and_repairs_as_their_work_orders(world, client):
+    """One 我的工单: a request with its start button; a repair with its on-site promise,
+    the visit facts, 到场 — held while a paid quote waits for the customer — and, on site,
+    完工 on the work order (never a bare resolve, REP-6)."""
+    engineer = world.users[("engineer", "a")]
+    request = _request(world, title="更换楼道灯管")
+    urgent = _repair(world, title="卫生间水管漏水")
+    visit = _repair(world, title="厨房下水慢", priority="general")
+    start = timezone.now() + dt.timedelta(days=1)
+    repairs.work_order_prepare(
+        ticket=visit,
+        by=world.assistant,
+        appointment_start=start,
+        appointment_end=start + dt.timedelta(hours=2),
+        someone_home=False,
+        spare_key_allowed=True,
+    )
+    for ticket in (request, urgent, visit):
+        services.ticket_assign(ticket=ticket, assignee=engineer, by=world.assistant)
+    quoted = _paid_repair_quoted(world, engineer)
+    on_site = _repair(world, title="阳台地漏堵塞")
+    services.ticket_assign(ticket=on_site, assignee=engineer, by=world.assistant)
+    repairs.work_order_arrive(ticket=on_site, by=engineer)
+    client.force_login(engineer)
+    html = client.get(reverse("desk:mine")).content.decode()
+
+    card = _card(html, request)
+    assert 'value="in_progress"' in card and reverse("repairs:order", args=[request.pk]) not in card
+    card = _card(html, urgent)
+    assert "15 分钟内到场" in card and "3-2-1201" in card and "138****5678" in card
+    assert reverse("repairs:arrive", args=[urgent.pk]) in card and 'value="in_progress"' not in card
+    assert f"{reverse('repairs:order', args=[urgent.pk])}#complete" not in card
+    card = _card(html, visit)
+    assert f"按预约时间 {timezone.localtime(start):%m-%d %H:%M} 到场" in card
+    assert "家中无人" in card and "可用备用钥匙" in card
+    card = _card(html, quoted)
+    assert "客户确认报价后才能开工" in card and f"{reverse('repairs:order', args=[quoted.pk])}#quote" in card
+    assert reverse("repairs:arrive", args=[quoted.pk]) not in card and "有偿" in card
+    card = _card(html, on_site)
+    assert f"{reverse('repairs:order', args=[on_site.pk])}#complete" in card
+    assert reverse("repairs:arrive", args=[on_site.pk]) not in card and 'value="resolved"' not in card
+    assert reverse("repairs:pool") in html  # engineers grab from the pool
+
+
+def test_mine_arrive_from_the_list_records_the_arrival_and_comes_back(world, client, tickets):
+    engineer = world.users[("engineer", "a")]
+    services.ticket_assign(ticket=tickets["a"], assignee=engineer, by=world.assistant)
+    client.force_login(engineer)
+    url = reverse("desk:mine")
+    response = client.post(reverse("repairs:arrive", args=[tickets["a"].pk]), {"next": url}, follow=True)
+    assert response.redirect_chain == [(url, 302)] and "已登记到场" in response.content.decode()
+    card = _card(response.content.decode(), tickets["a"])
+    assert "处理中" in card and reverse("repairs:arrive", args=[tickets["a"].pk]) not in card
+    assert WorkOrder.objects.get(pk=tickets["a"].pk).arrived_at is not None
+
+
+def test_mine_shows_the_pool_only_to_those_who_grab(world, client):
+    client.force_login(world.users[("guard", "a")])
+    html = client.get(reverse("desk:mine")).content.decode()
+    assert f'href="{reverse("repairs:pool")}"' not in html.split('<main class="content">')[1]
+    assert "目前没有派给您的未完成工单" in html
+
+
+def test_mine_is_the_only_my_tickets_page(world, client):
+    client.force_login(world.users[("engineer", "a")])
+    assert client.get("/repairs/mine/").status_code == 404
+    with pytest.raises(NoReverseMatch):
+        reverse("repairs:mine")
+
+
+def test_mine_query_count_is_locked(world, client, django_assert_max_num_queries):
+    engineer = world.users[("engineer", "a")]
+    for index in range(10):
+        ticket = _repair(world, title=f"报修{index}") if index % 2 else _request(world, title=f"需求{index}")
+        services.ticket_assign(ticket=ticket, assignee=engineer, by=world.assistant)
+    _paid_repair_quoted(world, engineer)
+    client.force_login(engineer)
+    # session, user, memberships, the tickets with their work orders, the pool count, and
+    # the shell's project switcher and notification bell
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("desk:mine"))
+    assert response.status_code == 200 and response.content.decode().count('class="card mine-ticket"') == 11
 
 
 # --- the house page section ---------------------------------------------------------------

@@ -710,7 +710,6 @@ def object_pages(o):
 def list_pages():
     return [
         ("pool", reverse("repairs:pool"), lambda role: holds(role, Cap.REPAIR_GRAB) or holds(role, Cap.TICKET_DISPATCH)),
-        ("mine", reverse("repairs:mine"), lambda role: holds(role, Cap.TICKET_HANDLE)),
         ("unfinished", reverse("repairs:unfinished"), lambda role: holds(role, Cap.TICKET_DISPATCH)),
     ]
 
