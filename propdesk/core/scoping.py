@@ -2,6 +2,7 @@
 which projects a user may act in, and gets "not found" for anything outside them.
 
     visible_project_ids(user, Cap.HOUSE_VIEW)      → frozenset of project ids
+    held_caps(user)                                → capabilities held in some project
     restrict(House.objects.all(), user, Cap.HOUSE_VIEW)
     access(House.objects.all(), user, Cap.HOUSE_VIEW, pk=42)   → House or Http404
     require(user, Cap.PII_REVEAL, project_id)       → None or Http404
@@ -52,6 +53,18 @@ def visible_project_ids(user, cap: Cap) -> frozenset[int]:
     if cap in caps.get(None, frozenset()):
         return _all_project_ids()
     return frozenset(pid for pid, held in caps.items() if pid is not None and cap in held)
+
+
+def held_caps(user) -> frozenset[Cap]:
+    """The capabilities `user` holds in at least one project — what the menu asks, in
+    one read (company-wide ones count only while there is an active project, as in
+    `visible_project_ids`)."""
+    caps = project_caps(user)
+    held = frozenset().union(*(value for key, value in caps.items() if key is not None))
+    company_wide = caps.get(None, frozenset())
+    if company_wide and _all_project_ids():
+        held |= company_wide
+    return held
 
 
 def has_cap(user, cap: Cap, project_id: int) -> bool:

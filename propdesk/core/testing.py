@@ -1,4 +1,4 @@
-"""Helpers for the API tests of every app (plain functions; the fixtures are in
+"""Helpers for the API and page tests of every app (plain functions; the fixtures are in
 conftest.py): who may do what, written out as the rule, the permission matrix, and a
 thread race for the concurrency tests on PostgreSQL.
 
@@ -19,6 +19,10 @@ every cell that went wrong:
             return response, House.objects.get(pk=house.pk).notes == "x"
 
         check_matrix(world, DESK, patch)
+
+Console pages that list the selected projects (queues, boards) use `check_page_matrix`:
+the same cells, signed in through the session; a role holding the capability somewhere
+gets the page and sees the cell's project in it only when the cell is allowed.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import close_old_connections, connection, transaction
+from django.test import Client
 from rest_framework.test import APIClient
 
 STAFF_ROLES = [
@@ -83,19 +88,48 @@ def cells(allowed: set[str]) -> list[Cell]:
     return [*rows, Cell(None, "own", False)]
 
 
+def _caller(world, role: str | None):
+    """The user a cell's `role` acts as (None: nobody logged in)."""
+    if role == "resident":
+        return world.resident_user
+    if role in COMPANY_WIDE:
+        return world.users[(role, "*")]
+    return world.users[(role, "a")] if role is not None else None
+
+
 def api_client(world, role: str | None) -> APIClient:
     """A client acting as `role` of project a (company-wide roles: over both projects)."""
     client = APIClient()
-    if role == "resident":
-        client.force_authenticate(world.resident_user)
-    elif role in COMPANY_WIDE:
-        client.force_authenticate(world.users[(role, "*")])
-    elif role is not None:
-        client.force_authenticate(world.users[(role, "a")])
+    user = _caller(world, role)
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def page_client(world, role: str | None) -> Client:
+    """A browser session signed in as `role` of project a (company-wide roles: over both
+    projects; "resident": the resident account; None: nobody)."""
+    client = Client()
+    user = _caller(world, role)
+    if user is not None:
+        client.force_login(user)
     return client
 
 
 Act = Callable[[APIClient, Cell], object]
+
+
+def _run(act, client, cell: Cell) -> tuple:
+    """`act(client, cell)` in a savepoint rolled back afterwards: (response, done or None)."""
+    with transaction.atomic():
+        try:
+            result = act(client, cell)
+        except Exception as exc:
+            exc.add_note(f"permission matrix cell: {cell}")
+            raise
+        finally:
+            transaction.set_rollback(True)
+    return result if isinstance(result, tuple) else (result, None)
 
 
 def check_matrix(world, allowed: set[str], act: Act, *, ok: int = 200, refused: int = 404) -> None:
@@ -110,20 +144,40 @@ def check_matrix(world, allowed: set[str], act: Act, *, ok: int = 200, refused: 
     failures = []
     for cell in cells(allowed):
         expected = 401 if cell.role is None else ok if cell.allowed else refused
-        with transaction.atomic():
-            try:
-                result = act(api_client(world, cell.role), cell)
-            except Exception as exc:
-                exc.add_note(f"permission matrix cell: {cell}")
-                raise
-            finally:
-                transaction.set_rollback(True)
-        response, done = result if isinstance(result, tuple) else (result, None)
+        response, done = _run(act, api_client(world, cell.role), cell)
         if response.status_code != expected:
             body = getattr(response, "content", b"")[:300].decode(errors="replace")
             failures.append(f"{cell}: expected {expected}, got {response.status_code} {body}")
         elif done is not None and done is not cell.allowed:
             failures.append(f"{cell}: answered {expected} but the effect {'is there' if done else 'is missing'}")
+    if failures:
+        raise AssertionError("permission matrix:\n  " + "\n  ".join(failures))
+
+
+def check_page_matrix(world, allowed: set[str], act: Callable[[Client, Cell], tuple]) -> None:
+    """The permission matrix of a console page showing the selected projects (a queue, a
+    board): every cell of `cells(allowed)`, signed in through the session.
+
+    `act(client, cell)` returns (response, shown): whether the page shows the cell's
+    project (its row, its section). A role in `allowed` gets the page (200) and sees the
+    cell's project exactly when the cell is allowed — its own project; company-wide roles
+    both; any other role and a resident account get the same 404 as a missing page; nobody
+    logged in is sent to the login page. Each cell runs in a savepoint that is rolled back.
+    """
+    failures = []
+    for cell in cells(allowed):
+        response, shown = _run(act, page_client(world, cell.role), cell)
+        if cell.role is None:
+            expected = 302
+            if response.status_code == 302 and "/login/" not in response["Location"]:
+                failures.append(f"{cell}: redirected to {response['Location']}, not to the login page")
+                continue
+        else:
+            expected = 200 if cell.role in allowed else 404
+        if response.status_code != expected:
+            failures.append(f"{cell}: expected {expected}, got {response.status_code}")
+        elif bool(shown) is not cell.allowed:
+            failures.append(f"{cell}: answered {expected} but the project is {'shown' if shown else 'missing'}")
     if failures:
         raise AssertionError("permission matrix:\n  " + "\n  ".join(failures))
 
