@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from propdesk.desk.choices import OPEN_STATUSES, Status, TicketType
+from propdesk.desk.choices import OPEN_STATUSES, WORK_ORDER_TYPES, Status, TicketType
 from propdesk.desk.models import PriceItem, Ticket
 
 
@@ -29,12 +29,13 @@ def pool(project_ids: Iterable[int]) -> QuerySet[Ticket]:
 
 
 def unfinished_work_orders(project_ids: Iterable[int], at: dt.datetime) -> QuerySet[Ticket]:
-    """Repair orders reported by `at` and not yet returned (REP-5): still open — waiting in
-    the pool, assigned, in progress or paused — the oldest first."""
+    """Work orders (repairs and special services) reported by `at` and not yet returned
+    (REP-5): still open — waiting in the pool, assigned, in progress or paused — the
+    oldest first."""
     return (
         Ticket.objects.filter(
             project_id__in=list(project_ids),
-            type=TicketType.REPAIR,
+            type__in=WORK_ORDER_TYPES,
             status__in=OPEN_STATUSES,
             created_at__lte=at,
         )

@@ -26,12 +26,12 @@ from propdesk.desk import repairs
 from propdesk.desk.choices import (
     DONE_STATUSES,
     PAUSED_STATUSES,
+    WORK_ORDER_TYPES,
     Department,
     EventKind,
     LineStage,
     Priority,
     Status,
-    TicketType,
     WorkOrderStep,
 )
 from propdesk.desk.models import Ticket, WorkOrder
@@ -51,9 +51,10 @@ _RELATED = ("project", "house", "reporter", "receiver", "assignee")
 
 
 def access_repair(user, pk: int) -> Ticket:
-    """The one door to a repair's work order: 404 for missing, for another project's and
-    for a ticket that is not a repair alike."""
-    return scoping.access(Ticket.objects.filter(type=TicketType.REPAIR).select_related(*_RELATED), user, Cap.TICKET_VIEW, pk=pk)
+    """The one door to a work order (a repair's or a special service's): 404 for missing,
+    for another project's and for a ticket without a work order alike."""
+    tickets = Ticket.objects.filter(type__in=WORK_ORDER_TYPES).select_related(*_RELATED)
+    return scoping.access(tickets, user, Cap.TICKET_VIEW, pk=pk)
 
 
 def _work_order(ticket: Ticket) -> WorkOrder:

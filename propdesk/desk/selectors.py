@@ -96,8 +96,8 @@ class MyTicket:
     can_complete: bool = False
 
     @property
-    def is_repair(self) -> bool:
-        return self.ticket.type == TicketType.REPAIR
+    def has_work_order(self) -> bool:
+        return self.ticket.has_work_order
 
     @property
     def has_visit_facts(self) -> bool:
@@ -116,7 +116,7 @@ def my_work(user, now: dt.datetime) -> list[MyTicket]:
             "category": category_label(ticket.type, ticket.category),
             "deadline": deadline_text(ticket.next_deadline_at, now),
         }
-        if ticket.type == TicketType.REPAIR:
+        if ticket.has_work_order:
             work_order = getattr(ticket, "work_order", None)
             quote_pending = bool(work_order and work_order.paid and work_order.quote_accepted_at is None)
             rows.append(

@@ -152,3 +152,17 @@ def test_contact_form_refers_a_caller_to_a_nearby_provider(world):
     contact = Contact.objects.get()
     assert response.status_code == 302 and contact.outcome == ContactOutcome.REFERRED and contact.referred_to == provider
     assert "小张家电维修" in contact.read_back
+
+
+def test_a_service_request_is_worked_on_its_work_order_page(world):
+    from propdesk.desk.choices import TicketType
+    from propdesk.desk.services import ticket_open
+
+    service = ticket_open(
+        project=world.project_a, type=TicketType.SERVICE, title="预约开荒保洁", house=world.house_a, by=world.assistant
+    )
+    inquiry = ticket_open(project=world.project_a, type=TicketType.INQUIRY, title="咨询", by=world.assistant)
+    client = _client(world, "assistant")
+    assert client.get(reverse("repairs:order", args=[service.pk])).status_code == 200
+    assert client.get(reverse("repairs:order", args=[inquiry.pk])).status_code == 404
+    assert reverse("repairs:order", args=[service.pk]) in client.get(reverse("desk:ticket", args=[service.pk])).content.decode()
