@@ -10,11 +10,12 @@ from propdesk.accounts.models import Membership, User
 from propdesk.core.testing import COMPANY_WIDE, STAFF_ROLES
 
 EVERY_STAFF = {"core:home", "core:search", "estate:status-sheet", "notifications:inbox", "api-docs"}
-TICKETS = {"desk:contact-new", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"}
+DESK_VIEW = {"services:catalogue", "services:stats", "emergency:duty", "emergency:plans"}
+TICKETS = {"desk:contact-new", "emergency:new", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
 EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"}
-HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"}
+HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
