@@ -224,3 +224,16 @@ def test_duty_roster_is_changed_by_dispatchers_only(world):
             failures.append(f"{cell}: {response.status_code} added={added}")
         DutyShift.objects.all().delete()
     assert not failures, failures
+
+
+@pytest.mark.parametrize("model", ["emergencyplan", "dutyshift", "serviceprovider", "priceitem"])
+def test_admin_screens_for_plans_roster_and_catalogue_render(world, client, model):
+    from propdesk.desk.models import EmergencyPlan
+
+    admin = world.users[("admin", "*")]
+    admin.is_staff = admin.is_superuser = True
+    admin.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(admin)
+    assert client.get(reverse(f"admin:desk_{model}_changelist")).status_code == 200
+    plan = EmergencyPlan.objects.get(project=None, kind=EmergencyKind.FIRE)
+    assert client.get(reverse("admin:desk_emergencyplan_change", args=[plan.pk])).status_code == 200
