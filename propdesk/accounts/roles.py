@@ -43,6 +43,11 @@ class Cap(StrEnum):
     REPAIR_GRAB = "repair.grab"  # take a repair from the open pool (抢单, REP-5): engineering technicians
     SLA_CONFIGURE = "sla.configure"
     CATALOGUE_MANAGE = "catalogue.manage"  # the paid-service price list and nearby providers (DESK-8)
+    FEE_VIEW = "fee.view"  # bills, balances, arrears, receipts of a house
+    FEE_COLLECT = "fee.collect"  # take payments, issue receipts, apply credit, daily close (FEE-5/6)
+    FEE_BILL = "fee.bill"  # the monthly billing run and one-off charges (FEE-2)
+    FEE_CONFIGURE = "fee.configure"  # fee items, effective-dated rates, billing policy (FEE-1)
+    FEE_APPROVE = "fee.approve"  # approve waivers, reversals, due-date extensions (FEE-3/4)
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -52,6 +57,9 @@ _DESK = (
     | _FIELD
     | {Cap.HOUSE_CHANGE, Cap.PERSON_CHANGE, Cap.ARCHIVE_VIEW, Cap.ARCHIVE_CHANGE, Cap.DATA_EXPORT, Cap.TICKET_DISPATCH}
 )
+# Fees: cashiers collect and bill; supervisors and PMs collect and approve; PMs configure.
+_FEE_READ = {Cap.FEE_VIEW}
+_FEE_LEAD = {Cap.FEE_VIEW, Cap.FEE_COLLECT, Cap.FEE_APPROVE}
 _LEAD = {
     Cap.PII_REVEAL,
     Cap.ARCHIVE_LEND,
@@ -62,15 +70,17 @@ _LEAD = {
 }
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.ASSISTANT: frozenset(_DESK),
-    Role.SUPERVISOR: frozenset(_DESK | _LEAD),
-    Role.MANAGER: frozenset(_DESK | _LEAD | {Cap.SLA_CONFIGURE}),
+    Role.ASSISTANT: frozenset(_DESK | _FEE_READ),
+    Role.SUPERVISOR: frozenset(_DESK | _LEAD | _FEE_LEAD),
+    Role.MANAGER: frozenset(_DESK | _LEAD | {Cap.SLA_CONFIGURE} | _FEE_LEAD | {Cap.FEE_BILL, Cap.FEE_CONFIGURE}),
     Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD | {Cap.REPAIR_GRAB}),
     Role.GUARD: frozenset(_ALL_VIEW | _FIELD),
     Role.CLEANER: frozenset({Cap.HOUSE_VIEW} | _FIELD),
-    Role.CASHIER: frozenset(_ALL_VIEW | {Cap.DATA_EXPORT, Cap.TICKET_VIEW, Cap.TICKET_CREATE}),
+    Role.CASHIER: frozenset(
+        _ALL_VIEW | {Cap.DATA_EXPORT, Cap.TICKET_VIEW, Cap.TICKET_CREATE} | {Cap.FEE_VIEW, Cap.FEE_COLLECT, Cap.FEE_BILL}
+    ),
     Role.ARCHIVIST: frozenset((_DESK - {Cap.TICKET_DISPATCH}) | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.DATA_IMPORT}),
-    Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW}),
+    Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ),
     Role.ADMIN: frozenset(set(Cap)),
 }
 

@@ -1,0 +1,364 @@
+"""The monthly billing run (FEE-2, FEE-8): for every house of a project, the month's line
+for each monthly fee item at the rate in force on the first day of the month, due on the
+10th of the next month.
+
+- **Who pays what.** A house in custody (托管) pays the policy's share — 70% by default —
+  of the management fee (FEE-8, MOV-6); an unsold house, and a sold one not yet handed
+  over (未接房), are billed as the project's BillingPolicy says: to the developer (the
+  default), to the owner, or not at all, at a percentage. A house's status is the one in
+  force at the end of the month by its MOV-14 history; a house whose history starts later
+  (recorded in the system after that month) is taken at its current status.
+- **Idempotent.** One line per house, month and fee item (a unique constraint); a run
+  skips the lines already there, so running a month twice never duplicates, and a later
+  run of the same month adds only what is missing (a new house, a new item).
+- **Resumable.** Houses are processed in id order, a batch per transaction; the run row
+  keeps the last house done, so a run that stopped (a crash, a deploy) resumes after it.
+  Only one run of a project and month runs at a time. Each batch is a few queries and two
+  bulk inserts, whatever its size.
+- **Preview** computes the same lines without writing.
+- Prepaid credit of the houses billed is applied to their new lines (and anything older).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from propdesk.accounts.roles import Cap
+from propdesk.billing.choices import MONTHLY_KINDS, BillKind, FeeKind, LineSource, Payer, RunStatus, Treatment
+from propdesk.billing.ledger import lock_house
+from propdesk.billing.models import Bill, BillingPolicy, BillingRun, BillLine, Entry, FeeItem
+from propdesk.billing.payments import apply_credit
+from propdesk.billing.rates import RateTable, billing_policy
+from propdesk.core import scoping
+from propdesk.core.errors import DomainError
+from propdesk.core.money import ZERO, money, quantity
+from propdesk.estate.choices import HouseStatus
+from propdesk.estate.models import House, HouseStatusChange, Project
+
+BATCH_SIZE = 500
+
+
+def _next_month(period: dt.date) -> dt.date:
+    return (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def due_date_for(project: Project, period: dt.date, policy: BillingPolicy | None = None) -> dt.date:
+    """FEE-2: a month's bill is due on the 10th (the policy's due day) of the next month."""
+    policy = policy or billing_policy(project)
+    return _next_month(period).replace(day=policy.due_day)
+
+
+def _period_of(month: dt.date) -> dt.date:
+    period = month.replace(day=1)
+    if period > timezone.localdate().replace(day=1):
+        raise DomainError("billing_run_future", _("不能为未来月份出账（FEE-2）"), field="month", rule="FEE-2")
+    return period
+
+
+# -- Planning (shared by the run and its preview) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    house_id: int
+    item_id: int
+    payer: str
+    quantity: Decimal
+    unit_price: Decimal
+    percent: int
+    amount: Decimal
+    rate_id: int
+    description: str
+
+
+@dataclass
+class Plan:
+    lines: list[PlannedLine] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    missing_rates: set[tuple[str, str]] = field(default_factory=set)
+
+
+class Planner:
+    """Works out a month's lines for batches of houses: the items, rates and policy read
+    once; per batch one query for the houses' status history."""
+
+    def __init__(self, project: Project, period: dt.date):
+        self.project = project
+        self.period = period
+        self.policy = billing_policy(project)
+        self.items = list(FeeItem.objects.filter(project=project, active=True, kind__in=MONTHLY_KINDS).order_by("code"))
+        self.rates = RateTable(self.items, period)
+        self.cutoff = dt.datetime.combine(_next_month(period), dt.time(0), tzinfo=timezone.get_current_timezone())
+        self.month_label = f"{period.year}年{period.month}月"
+
+    def houses(self, after: int, limit: int) -> list[dict]:
+        rows = House.objects.filter(project=self.project, pk__gt=after).order_by("pk")
+        return list(rows.values("pk", "area", "usage", "sold", "status")[:limit])
+
+    def statuses(self, houses: list[dict]) -> dict[int, str]:
+        """Each house's status at the end of the month (MOV-14 history), else its current one."""
+        in_force: dict[int, str] = {}
+        changes = HouseStatusChange.objects.filter(house_id__in=[h["pk"] for h in houses], changed_at__lt=self.cutoff)
+        for house_id, to_status in changes.order_by("changed_at", "id").values_list("house_id", "to_status"):
+            in_force[house_id] = to_status
+        return {h["pk"]: in_force.get(h["pk"], h["status"]) for h in houses}
+
+    def treatment(self, house: dict, status: str) -> tuple[str, int, str] | None:
+        """(payer, percent of every item, note) for an unsold or not-handed-over house; None
+        when it is not billed; ("", 100, "") for any other house."""
+        policy = self.policy
+        if not house["sold"]:
+            treatment, percent, what = policy.unsold_treatment, policy.unsold_percent, _("未售")
+        elif status == HouseStatus.NOT_HANDED_OVER:
+            treatment, percent, what = policy.not_handed_over_treatment, policy.not_handed_over_percent, _("未交房")
+        else:
+            return Payer.OWNER, 100, ""
+        if treatment == Treatment.SKIP:
+            return None
+        payer = Payer.DEVELOPER if treatment == Treatment.DEVELOPER else Payer.OWNER
+        note = f"{what} {Payer(payer).label} {percent}%"
+        return payer, percent, note
+
+    def plan(self, houses: list[dict]) -> Plan:
+        plan = Plan()
+        statuses = self.statuses(houses)
+        for house in houses:
+            status = statuses[house["pk"]]
+            treatment = self.treatment(house, status)
+            if treatment is None:
+                plan.skipped["unsold" if not house["sold"] else "not_handed_over"] += 1
+                continue
+            payer, percent, note = treatment
+            for item in self.items:
+                rate = self.rates.get(item.pk, house["usage"])
+                if rate is None:
+                    plan.missing_rates.add((item.code, house["usage"]))
+                    plan.skipped["no_rate"] += 1
+                    continue
+                line_percent, line_note = percent, note
+                if not note and item.is_management_fee and status == HouseStatus.CUSTODY:
+                    line_percent = self.policy.custody_percent  # FEE-8 / MOV-6
+                    line_note = _("托管 %(p)s%%") % {"p": line_percent}
+                qty = quantity(house["area"]) if item.kind == FeeKind.AREA else Decimal(1)
+                price = money(rate.unit_price)
+                amount = money(qty * price * Decimal(line_percent) / 100)
+                if amount <= 0:
+                    plan.skipped["zero"] += 1
+                    continue
+                description = f"{item.name} {self.month_label}"
+                if line_note:
+                    description += f"（{line_note}）"
+                plan.lines.append(
+                    PlannedLine(house["pk"], item.pk, payer, qty, price, line_percent, amount, rate.pk, description[:100])
+                )
+        return plan
+
+
+def _existing_lines(house_ids: list[int], period: dt.date) -> set[tuple[int, int]]:
+    rows = BillLine.objects.filter(house_id__in=house_ids, period=period, source=LineSource.RUN)
+    return set(rows.values_list("house_id", "item_id"))
+
+
+# -- The run ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def billing_run_start(*, project: Project, month: dt.date, by) -> BillingRun:
+    """Start the month's run — or, when one is still running (it stopped half-way), get it
+    back to resume. Process it with `billing_run_execute` (a Celery task in production)."""
+    scoping.require(by, Cap.FEE_BILL, project.pk)
+    period = _period_of(month)
+    running = BillingRun.objects.select_for_update().filter(project=project, period=period, status=RunStatus.RUNNING)
+    run = running.first()
+    if run is not None:
+        return run
+    try:
+        with transaction.atomic():
+            return BillingRun.objects.create(
+                project=project,
+                period=period,
+                started_by=by,
+                started_at=timezone.now(),
+                houses_total=House.objects.filter(project=project).count(),
+            )
+    except IntegrityError:  # started by someone else at the same moment
+        return BillingRun.objects.get(project=project, period=period, status=RunStatus.RUNNING)
+
+
+def billing_run_step(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> BillingRun:
+    """Process the next batch of houses in one transaction; the run row is locked, so two
+    workers on one run take turns. Returns the run (DONE when no house was left)."""
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().select_related("project").get(pk=run.pk)
+        if run.status == RunStatus.DONE:
+            return run
+        planner = Planner(run.project, run.period)
+        houses = planner.houses(run.cursor, batch_size)
+        if not houses:
+            run.status = RunStatus.DONE
+            run.finished_at = timezone.now()
+            run.houses_done = max(run.houses_done, run.houses_total)
+            run.save(update_fields=["status", "finished_at", "houses_done"])
+            return run
+        house_ids = [h["pk"] for h in houses]
+        plan = planner.plan(houses)
+        existing = _existing_lines(house_ids, run.period)
+        new_lines = [p for p in plan.lines if (p.house_id, p.item_id) not in existing]
+        bills_created = _write(run, planner, new_lines)
+        _apply_credit({p.house_id for p in new_lines}, by=run.started_by)
+
+        run.cursor = house_ids[-1]
+        run.houses_done += len(houses)
+        run.bills_created += bills_created
+        run.lines_created += len(new_lines)
+        missing = {tuple(pair) for pair in run.missing_rates} | plan.missing_rates
+        run.missing_rates = [list(pair) for pair in sorted(missing)]
+        run.save(update_fields=["cursor", "houses_done", "bills_created", "lines_created", "missing_rates"])
+        return run
+
+
+def _write(run: BillingRun, planner: Planner, new_lines: list[PlannedLine]) -> int:
+    """The batch's bills (those not there yet) and lines, in two bulk inserts each way."""
+    if not new_lines:
+        return 0
+    today = timezone.localdate()
+    due_date = due_date_for(run.project, run.period, planner.policy)
+    house_ids = sorted({p.house_id for p in new_lines})
+    monthly = Bill.objects.filter(house_id__in=house_ids, period=run.period, kind=BillKind.MONTHLY)
+    bills = dict(monthly.values_list("house_id", "pk"))
+    payer_of = {p.house_id: p.payer for p in new_lines}
+    missing = [
+        Bill(
+            project_id=run.project_id,
+            house_id=house_id,
+            period=run.period,
+            kind=BillKind.MONTHLY,
+            payer=payer_of[house_id],
+            due_date=due_date,
+            issued_on=today,
+            run=run,
+            created_by_id=run.started_by_id,
+        )
+        for house_id in house_ids
+        if house_id not in bills
+    ]
+    if missing:
+        Bill.objects.bulk_create(missing)
+        bills = dict(monthly.values_list("house_id", "pk"))
+    BillLine.objects.bulk_create(
+        [
+            BillLine(
+                project_id=run.project_id,
+                bill_id=bills[p.house_id],
+                house_id=p.house_id,
+                period=run.period,
+                source=LineSource.RUN,
+                item_id=p.item_id,
+                description=p.description,
+                quantity=p.quantity,
+                unit_price=p.unit_price,
+                percent=p.percent,
+                amount=p.amount,
+                rate_id=p.rate_id,
+                charged_on=today,
+                created_by_id=run.started_by_id,
+            )
+            for p in new_lines
+        ]
+    )
+    return len(missing)
+
+
+def _apply_credit(house_ids: set[int], *, by) -> None:
+    """Prepaid credit pays the new lines of the houses that hold some."""
+    if not house_ids:
+        return
+    pools = (
+        Entry.objects.filter(house_id__in=house_ids, line__isnull=True)
+        .values("house_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    )
+    today = timezone.localdate()
+    for house_id in sorted(row["house_id"] for row in pools):
+        lock_house(house_id)
+        apply_credit(house_id, by=by, on_date=today)
+
+
+def billing_run_execute(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> BillingRun:
+    """Process a run to the end, a batch per transaction (a stop anywhere loses at most the
+    batch in flight, which the next call redoes)."""
+    while run.status != RunStatus.DONE:
+        run = billing_run_step(run=run, batch_size=batch_size)
+    return run
+
+
+def billing_run(*, project: Project, month: dt.date, by, batch_size: int = BATCH_SIZE) -> BillingRun:
+    """Start (or resume) the month's run and process it to the end."""
+    return billing_run_execute(run=billing_run_start(project=project, month=month, by=by), batch_size=batch_size)
+
+
+# -- The preview ---------------------------------------------------------------------------
+
+
+@dataclass
+class RunPreview:
+    """What a run of the month would issue now, without writing."""
+
+    period: dt.date
+    due_date: dt.date
+    houses: int = 0
+    houses_billed: int = 0
+    lines: int = 0
+    total: Decimal = ZERO
+    already_issued: int = 0  # lines of the month already there (a run would skip them)
+    by_item: dict[str, dict] = field(default_factory=dict)  # item code → {"name", "lines", "total"}
+    by_payer: dict[str, Decimal] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)  # unsold / not_handed_over / no_rate / zero
+    missing_rates: list[tuple[str, str]] = field(default_factory=list)  # (item code, usage)
+
+
+def billing_run_preview(*, project: Project, month: dt.date, by, batch_size: int = 2000) -> RunPreview:
+    """FEE-2 preview: the lines the month's run would issue now, totalled by fee item and
+    payer, with the houses skipped and the rates missing. Reads only."""
+    scoping.require(by, Cap.FEE_BILL, project.pk)
+    period = _period_of(month)
+    planner = Planner(project, period)
+    names = {item.pk: (item.code, item.name) for item in planner.items}
+    preview = RunPreview(period=period, due_date=due_date_for(project, period, planner.policy))
+    skipped: dict[str, int] = defaultdict(int)
+    missing: set[tuple[str, str]] = set()
+    billed: set[int] = set()
+    cursor = 0
+    while houses := planner.houses(cursor, batch_size):
+        cursor = houses[-1]["pk"]
+        preview.houses += len(houses)
+        plan = planner.plan(houses)
+        existing = _existing_lines([h["pk"] for h in houses], period)
+        for reason, count in plan.skipped.items():
+            skipped[reason] += count
+        missing |= plan.missing_rates
+        for p in plan.lines:
+            if (p.house_id, p.item_id) in existing:
+                preview.already_issued += 1
+                continue
+            code, name = names[p.item_id]
+            row = preview.by_item.setdefault(code, {"name": name, "lines": 0, "total": ZERO})
+            row["lines"] += 1
+            row["total"] += p.amount
+            preview.by_payer[p.payer] = preview.by_payer.get(p.payer, ZERO) + p.amount
+            preview.lines += 1
+            preview.total += p.amount
+            billed.add(p.house_id)
+    preview.houses_billed = len(billed)
+    preview.skipped = dict(skipped)
+    preview.missing_rates = sorted(missing)
+    return preview
