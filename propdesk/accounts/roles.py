@@ -48,6 +48,9 @@ class Cap(StrEnum):
     FEE_BILL = "fee.bill"  # the monthly billing run and one-off charges (FEE-2)
     FEE_CONFIGURE = "fee.configure"  # fee items, effective-dated rates, billing policy (FEE-1)
     FEE_APPROVE = "fee.approve"  # approve waivers, reversals, due-date extensions (FEE-3/4)
+    VISIT_RECORD = "visit.record"  # make and record return visits assigned to oneself (VIS-2/5/6)
+    VISIT_MANAGE = "visit.manage"  # see and record every return visit of the project (CS supervisor)
+    VISIT_REVIEW = "visit.review"  # review return-visit records (VIS-6: the PM)
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -67,12 +70,16 @@ _LEAD = {
     Cap.DATA_IMPORT,
     Cap.TICKET_CLASSIFY,
     Cap.CATALOGUE_MANAGE,
+    Cap.VISIT_RECORD,
+    Cap.VISIT_MANAGE,
 }
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.ASSISTANT: frozenset(_DESK | _FEE_READ),
+    Role.ASSISTANT: frozenset(_DESK | _FEE_READ | {Cap.VISIT_RECORD}),
     Role.SUPERVISOR: frozenset(_DESK | _LEAD | _FEE_LEAD),
-    Role.MANAGER: frozenset(_DESK | _LEAD | {Cap.SLA_CONFIGURE} | _FEE_LEAD | {Cap.FEE_BILL, Cap.FEE_CONFIGURE}),
+    Role.MANAGER: frozenset(
+        _DESK | _LEAD | {Cap.SLA_CONFIGURE, Cap.VISIT_REVIEW} | _FEE_LEAD | {Cap.FEE_BILL, Cap.FEE_CONFIGURE}
+    ),
     Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD | {Cap.REPAIR_GRAB}),
     Role.GUARD: frozenset(_ALL_VIEW | _FIELD),
     Role.CLEANER: frozenset({Cap.HOUSE_VIEW} | _FIELD),

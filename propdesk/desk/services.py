@@ -218,6 +218,10 @@ def ticket_transition(*, ticket: Ticket, to_status: str, by, note: str = "") -> 
     event_record(
         ticket, EventKind.REOPENED if reopened else EventKind.STATUS, by=by, before=before, after={"status": to_status}, note=note
     )
+    if to_status == Status.CLOSED:
+        from propdesk.followup.services import visits_schedule_for
+
+        visits_schedule_for(ticket)  # VIS-1…5: the return visits the policy asks for
     return ticket
 
 

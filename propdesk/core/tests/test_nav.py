@@ -14,13 +14,14 @@ DESK_VIEW = {"services:catalogue", "services:stats", "emergency:duty", "emergenc
 TICKETS = {"desk:contact-new", "emergency:new", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
-EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"}
+VISITS = {"followup:todo", "followup:review"}  # record return visits; review them (the PM)
+EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished"},
-    "supervisor": EVERY_PAGE,
+    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"},
+    "supervisor": EVERY_PAGE - {"followup:review"},
     "manager": EVERY_PAGE,
     "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"},
     "guard": EVERY_STAFF | FIELD | {"residents:overview"},
@@ -32,7 +33,7 @@ SHOWN = {
     "resident": {"core:home", "notifications:inbox"},
 }
 URL_NAMES = {reverse(name): name for name in EVERY_PAGE}
-SOON = ("回访与满意度", "收费", "装修管理", "前台登记", "通知公告", "巡查与交接班", "报表")
+SOON = ("满意度调查", "收费", "装修管理", "前台登记", "通知公告", "巡查与交接班", "报表")
 
 
 def _user(world, role):

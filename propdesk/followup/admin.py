@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from propdesk.followup.models import ReturnVisitPolicy
+
+
+@admin.register(ReturnVisitPolicy)
+class ReturnVisitPolicyAdmin(admin.ModelAdmin):
+    """Return-visit policies (回访策略) per project or company-wide; presets come from
+    `followup.services.visit_policies_install`."""
+
+    list_display = ("name", "project", "ticket_type", "category", "delay", "delay_unit", "coverage_percent", "visitor", "active")
+    list_filter = ("project", "ticket_type", "active")

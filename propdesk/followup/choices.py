@@ -1,0 +1,54 @@
+"""Return-visit choices, declared once: why a visit is made, how, by whom, and where it stands."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from propdesk.accounts.roles import Role
+from propdesk.desk.choices import Department
+from propdesk.sla.choices import Unit
+
+
+class VisitPurpose(models.TextChoices):
+    ROUTINE = "routine", _("回访")  # VIS-1/VIS-3, CMP-9, REP-8: after the ticket closes
+    AUDIT = "audit", _("质检回访")  # CMP-10: the quality sample of complaints
+    RECHECK = "recheck", _("复访")  # after a visit sent the ticket back (VIS-6) and it closed again
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("待回访")
+    DONE = "done", _("已回访")
+
+
+class VisitMethod(models.TextChoices):
+    """How the customer was reached (VIS-6)."""
+
+    PHONE = "phone", _("电话回访")
+    IN_PERSON = "in_person", _("上门回访")
+    ON_SITE = "on_site", _("现场回访")
+
+
+# Methods where the customer signs the record (VIS-6: not for phone visits).
+SIGNED_METHODS = frozenset({VisitMethod.IN_PERSON, VisitMethod.ON_SITE})
+
+
+class VisitorRule(models.TextChoices):
+    """Who visits (VIS-5)."""
+
+    ASSISTANT = "assistant", _("客服助理")  # services, repairs
+    COMPLAINT_RULE = "complaint", _("按投诉等级：重大/重要由项目经理，其余由被投诉部门负责人")  # VIS-5, CMP-9
+    SUPERVISOR = "supervisor", _("客服主管")
+    MANAGER = "manager", _("项目经理")
+
+
+# The department head's role per complained department (VIS-5). The roles have no
+# per-department heads but customer service's (客服主管); the PM answers for the others.
+DEPARTMENT_HEAD_ROLES: dict[str, str] = {Department.CUSTOMER_SERVICE: Role.SUPERVISOR}
+DEFAULT_HEAD_ROLE = Role.MANAGER
+
+# When nobody holds the wanted role in the project, the visit goes to the next of these.
+FALLBACK_ROLES = (Role.SUPERVISOR, Role.MANAGER)
+
+# Units a visit delay may be given in.
+DELAY_UNITS = (Unit.CALENDAR_DAYS, Unit.BUSINESS_DAYS)
+
+SCORE_MIN, SCORE_MAX = 1, 5

@@ -1,0 +1,224 @@
+"""Return visits (回访): the policy that says which closed tickets are visited, when and
+by whom (VIS-1…5, CMP-9, CMP-10, REP-8); the draw that decided it for each closed ticket
+(deterministic quota sampling); and the visit itself with its record (VIS-2, VIS-6).
+
+Writes are in `propdesk.followup.services`; reads in `propdesk.followup.selectors`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from propdesk.core.models import ProjectScopedModel
+from propdesk.desk.choices import TicketType
+from propdesk.followup.choices import (
+    SCORE_MAX,
+    SCORE_MIN,
+    VisitMethod,
+    VisitorRule,
+    VisitPurpose,
+    VisitStatus,
+)
+from propdesk.sla.choices import Unit
+
+_PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+_SCORE = [MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)]
+
+
+class ReturnVisitPolicy(models.Model):
+    """Which closed tickets of one type (and category, or every category) are visited:
+    the delay after closing, the share visited (coverage, exact by quota sampling), the
+    share of visits to be made in person, and who visits. Company-wide when `project` is
+    empty; a project's own policy for a type × category wins over the company's, and a
+    category's policy over the type's catch-all (empty category).
+
+    Complaint policies may add the quality sample (CMP-10): `audit_percent` of the
+    complaints get an audit visit, `audit_in_person_percent` of those in person."""
+
+    project = models.ForeignKey(
+        "estate.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("项目"),
+        help_text=_("留空表示公司预设，所有未单独设置的项目都使用它"),
+    )
+    ticket_type = models.CharField(_("工单类型"), max_length=12, choices=TicketType.choices)
+    category = models.CharField(_("分类"), max_length=20, blank=True, help_text=_("留空表示该类型的所有分类"))
+    name = models.CharField(_("名称"), max_length=100)
+    delay = models.PositiveSmallIntegerField(_("回访时限"), help_text=_("关闭后多少天内回访"))
+    delay_unit = models.CharField(
+        _("单位"),
+        max_length=24,
+        choices=[(u.value, u.label) for u in (Unit.CALENDAR_DAYS, Unit.BUSINESS_DAYS)],
+        default=Unit.BUSINESS_DAYS,
+    )
+    coverage_percent = models.PositiveSmallIntegerField(_("回访率(%)"), default=100, validators=_PERCENT)
+    in_person_percent = models.PositiveSmallIntegerField(_("上门回访比例(%)"), default=0, validators=_PERCENT)
+    visitor = models.CharField(_("回访人"), max_length=12, choices=VisitorRule.choices, default=VisitorRule.ASSISTANT)
+    rework_days = models.PositiveSmallIntegerField(
+        _("返工期限(工作日)"), default=2, help_text=_("回访不满意或未处理时，责任人须在此期限内重新处理（VIS-6）")
+    )
+    audit_percent = models.PositiveSmallIntegerField(_("质检抽查比例(%)"), default=0, validators=_PERCENT)
+    audit_in_person_percent = models.PositiveSmallIntegerField(_("质检上门比例(%)"), default=0, validators=_PERCENT)
+    preset = models.CharField(_("预设"), max_length=20, blank=True)
+    rules = models.CharField(_("依据规则"), max_length=100, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("回访策略")
+        verbose_name_plural = _("回访策略")
+        ordering = ["project_id", "ticket_type", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "ticket_type", "category"],
+                condition=Q(active=True, project__isnull=False),
+                name="visit_policy_one_active",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket_type", "category"],
+                condition=Q(active=True, project__isnull=True),
+                name="visit_policy_one_active_preset",
+            ),
+            models.CheckConstraint(condition=Q(coverage_percent__lte=100), name="visit_policy_coverage"),
+            models.CheckConstraint(condition=Q(in_person_percent__lte=100), name="visit_policy_in_person"),
+            models.CheckConstraint(condition=Q(audit_percent__lte=100), name="visit_policy_audit"),
+            models.CheckConstraint(condition=Q(audit_in_person_percent__lte=100), name="visit_policy_audit_in_person"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VisitDraw(ProjectScopedModel):
+    """The draw for one closed ticket and purpose: its place `seq` in the project's
+    sequence for the policy (or the audit sample), and whether it was drawn. Kept for
+    every closed ticket, drawn or not, so that closing again after a reopen never draws
+    twice and the rate can be checked against the sequence."""
+
+    ticket = models.ForeignKey("desk.Ticket", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(_("目的"), max_length=10, choices=VisitPurpose.choices)
+    policy = models.ForeignKey(ReturnVisitPolicy, on_delete=models.PROTECT, related_name="+", null=True)
+    seq = models.PositiveIntegerField(_("序号"))
+    drawn = models.BooleanField(_("抽中"))
+    drawn_at = models.DateTimeField(_("抽取时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回访抽取")
+        verbose_name_plural = _("回访抽取")
+        constraints = [models.UniqueConstraint(fields=["ticket", "purpose"], name="visit_draw_once")]
+
+
+class ReturnVisit(ProjectScopedModel):
+    """One return visit of a ticket: due by `due_at` (the policy's delay on the project's
+    working calendar), assigned to `visitor`, and, once made, its record: method, the
+    three questions, the three scores, signature (not for phone visits), what was sent
+    back to the responsible person and what new matter it opened, and the PM's review."""
+
+    ticket = models.ForeignKey("desk.Ticket", on_delete=models.PROTECT, related_name="return_visits", verbose_name=_("工单"))
+    purpose = models.CharField(_("目的"), max_length=10, choices=VisitPurpose.choices, default=VisitPurpose.ROUTINE)
+    round = models.PositiveSmallIntegerField(_("轮次"), default=1)
+    policy = models.ForeignKey(
+        ReturnVisitPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("回访策略")
+    )
+    house = models.ForeignKey(
+        "estate.House", on_delete=models.PROTECT, null=True, blank=True, related_name="return_visits", verbose_name=_("房屋")
+    )
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_visits",
+        verbose_name=_("回访人"),
+    )
+    in_person_required = models.BooleanField(_("须上门并由客户签名"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    due_at = models.DateTimeField(_("回访时限"))
+    rules = models.CharField(_("依据规则"), max_length=100, blank=True)
+    # The record (VIS-2, VIS-6)
+    done_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("记录人")
+    )
+    method = models.CharField(_("回访方式"), max_length=10, choices=VisitMethod.choices, blank=True)
+    contact_name = models.CharField(_("受访客户"), max_length=50, blank=True)
+    handled = models.BooleanField(_("是否已处理"), null=True, blank=True)
+    satisfied = models.BooleanField(_("是否满意"), null=True, blank=True)
+    other_matters = models.TextField(_("其他意见或建议"), blank=True)
+    score_quality = models.PositiveSmallIntegerField(_("质量评分"), null=True, blank=True, validators=_SCORE)
+    score_result = models.PositiveSmallIntegerField(_("效果评分"), null=True, blank=True, validators=_SCORE)
+    score_attitude = models.PositiveSmallIntegerField(_("态度评分"), null=True, blank=True, validators=_SCORE)
+    note = models.TextField(_("回访记录"), blank=True)
+    signature = models.FileField(_("客户签名"), upload_to="visit-signatures/%Y/%m/", blank=True)
+    signed_sheet = models.FileField(_("客户签字回访单扫描件"), upload_to="visit-sheets/%Y/%m/", blank=True)
+    sent_back_at = models.DateTimeField(_("退回责任人时间"), null=True, blank=True)
+    rework_due_at = models.DateTimeField(_("返工期限"), null=True, blank=True)
+    follow_up_ticket = models.ForeignKey(
+        "desk.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="raised_in_visits",
+        verbose_name=_("回访中提出的新工单"),
+    )
+    # The PM's review (VIS-6)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("审核人")
+    )
+    review_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "purpose", "round"], name="visit_once_per_purpose"),
+            models.CheckConstraint(
+                condition=Q(score_quality__isnull=True) | Q(score_quality__gte=SCORE_MIN, score_quality__lte=SCORE_MAX),
+                name="visit_score_quality",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_result__isnull=True) | Q(score_result__gte=SCORE_MIN, score_result__lte=SCORE_MAX),
+                name="visit_score_result",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_attitude__isnull=True) | Q(score_attitude__gte=SCORE_MIN, score_attitude__lte=SCORE_MAX),
+                name="visit_score_attitude",
+            ),
+            models.CheckConstraint(condition=~Q(status=VisitStatus.DONE) | Q(done_at__isnull=False), name="visit_done_recorded"),
+        ]
+        indexes = [
+            # 回访待办: planned visits per project (and visitor) in due order.
+            models.Index(fields=["project", "status", "due_at"], name="visit_todo_idx"),
+            models.Index(fields=["visitor", "status", "due_at"], name="visit_visitor_idx"),
+            # 回访审核: recorded, not yet reviewed.
+            models.Index(
+                fields=["project", "done_at"],
+                condition=Q(status="done", reviewed_at__isnull=True),
+                name="visit_review_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.ticket_id}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == VisitStatus.DONE
+
+    def overdue_at(self, now) -> bool:
+        """Still to do past its due time (or done after it)."""
+        return (self.done_at or now) > self.due_at
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_at(timezone.now())
