@@ -26,21 +26,15 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULT = ROOT / "bench" / "results" / "search.json"
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/propdesk_bench"
-OWN_DATABASE = "propdesk_bench"  # the only database this benchmark may drop and reload
-MIN_PERSONS = 400_000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, ensure_database, explain, load_large, percentiles, run_child, settings_from_env
+
 ITERATIONS = int(os.environ.get("BENCH_SEARCH_ITERATIONS", "200"))
 SAMPLES = 50  # distinct query values per kind, cycled through
-LARGE_TABLE_ROWS = 10_000  # a sequential scan of a bigger table fails the EXPLAIN check
 
 _PERSON_FLOOR = "SELECT id, name FROM residents_person WHERE project_id = ANY(%s) AND {where} ORDER BY name, id LIMIT 20"
 # kind → (floor SQL, its parameters after the project ids)
@@ -65,87 +59,12 @@ FLOORS = {
 }
 
 
-def database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_URL
-
-
 def main() -> dict:
     """Run the benchmark in a child process; write and return the result."""
-    url = database_url()
-    with tempfile.TemporaryDirectory(prefix="propdesk-bench-search-") as var_dir:
-        out = Path(var_dir) / "result.json"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": "propdesk.settings",
-            "PROPDESK_VAR_DIR": var_dir,
-            "PROPDESK_ENV": "development",
-            "DB_CONN_MAX_AGE": "0",
-            "DEBUG": "0",  # as in production: no per-query logging in the timings
-        }
-        subprocess.run([sys.executable, __file__, "--child", str(out)], env=env, cwd=ROOT, check=True)
-        result = json.loads(out.read_text(encoding="utf-8"))
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return result
+    return run_child(__file__, "search")
 
 
 # --- child ---------------------------------------------------------------------------------
-
-
-def _admin_connection(settings: dict):
-    import psycopg
-
-    return psycopg.connect(
-        dbname="postgres",
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        autocommit=True,
-    )
-
-
-def _ensure_database(settings: dict, *, recreate: bool = False) -> None:
-    from psycopg import sql
-
-    name = settings["NAME"]
-    with _admin_connection(settings) as admin:
-        if recreate:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            print(f"creating database {name}", flush=True)
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _load(settings: dict) -> float | None:
-    """Migrate and load the large demo data unless present; the seconds it took, or None."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    from propdesk.estate.models import Project
-    from propdesk.residents.models import Person
-
-    call_command("migrate", verbosity=0, interactive=False)
-    persons = Person.objects.count()
-    if persons >= MIN_PERSONS:
-        print(f"reusing {settings['NAME']}: {persons:,} people already loaded", flush=True)
-        return None
-    if Project.objects.exists():
-        if settings["NAME"] != OWN_DATABASE:
-            raise SystemExit(
-                f"{settings['NAME']} holds {persons:,} people and other data; point BENCH_DATABASE_URL at an empty "
-                f"database (or at {OWN_DATABASE}, which the benchmark may reload)."
-            )
-        print(f"{OWN_DATABASE} holds only {persons:,} people: reloading it", flush=True)
-        connection.close()
-        _ensure_database(settings, recreate=True)
-        call_command("migrate", verbosity=0, interactive=False)
-    print("loading seed_demo --scale large (a few minutes)…", flush=True)
-    started = time.monotonic()
-    call_command("seed_demo", scale="large")
-    return round(time.monotonic() - started, 1)
 
 
 def _samples() -> dict[str, list[str]]:
@@ -178,40 +97,10 @@ def _samples() -> dict[str, list[str]]:
     return {kind: list(dict.fromkeys(vals))[:SAMPLES] for kind, vals in values.items()}
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return round(statistics.median(samples), 3), round(cuts[94], 3)
-
-
-def _plan_nodes(node: dict):
-    yield node
-    for child in node.get("Plans", ()):
-        yield from _plan_nodes(child)
-
-
-def _explain(cursor, sql: str, params=None) -> tuple[list[str], list[str]]:
-    """(indexes used, large tables read by a sequential scan) for one query."""
-    cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-    raw = cursor.fetchone()[0]
-    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    indexes, seq_scans = [], []
-    for node in _plan_nodes(plan):
-        if "Index Name" in node:
-            indexes.append(node["Index Name"])
-        if node.get("Node Type") == "Seq Scan":
-            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [node["Relation Name"]])
-            (rows,) = cursor.fetchone()
-            if rows > LARGE_TABLE_ROWS:
-                seq_scans.append(node["Relation Name"])
-    return indexes, seq_scans
-
-
 def _child(out: Path) -> None:
     sys.path.insert(0, str(ROOT))
-    import dj_database_url
-
-    settings = dj_database_url.parse(os.environ["DATABASE_URL"])
-    _ensure_database(settings)
+    settings = settings_from_env()
+    ensure_database(settings)
 
     import django
 
@@ -224,7 +113,7 @@ def _child(out: Path) -> None:
     from propdesk.residents.selectors import global_search
 
     began = time.monotonic()
-    seed_seconds = _load(settings)
+    seed_seconds = load_large(settings)
     with connection.cursor() as cursor:
         for table in ("residents_person", "estate_house", "residents_occupancy"):
             cursor.execute(f"ANALYZE {table}")
@@ -262,12 +151,12 @@ def _child(out: Path) -> None:
                 global_search(project_ids=project_ids, query=values[0])
             indexes, seq_scans = [], []
             for query in captured.captured_queries:
-                used, scanned = _explain(cursor, query["sql"])
+                used, scanned = explain(cursor, query["sql"])
                 indexes += used
                 seq_scans += scanned
-            floor_indexes, floor_seq = _explain(cursor, floor_sql, [project_ids, *floor_params(values[0])])
-        search_p50, search_p95 = _percentiles(search_ms)
-        floor_p50, floor_p95 = _percentiles(floor_ms)
+            floor_indexes, floor_seq = explain(cursor, floor_sql, [project_ids, *floor_params(values[0])])
+        search_p50, search_p95 = percentiles(search_ms)
+        floor_p50, floor_p95 = percentiles(floor_ms)
         kinds[kind] = {
             "example": values[0],
             "values": len(values),

@@ -265,6 +265,13 @@ class SlaClock(ProjectScopedModel):
                 condition=Q(met_at__isnull=True, ended_at__isnull=True),
                 name="sla_clock_live_idx",
             ),
+            # The board over many projects (head office): its lists, in deadline order,
+            # read only the ticking clocks, not every live clock of every project.
+            models.Index(
+                fields=["deadline_at", "id"],
+                condition=Q(met_at__isnull=True, ended_at__isnull=True, state__in=["running", "breached"]),
+                name="sla_clock_ticking_idx",
+            ),
             # Statistics: clocks per project, kind and start.
             models.Index(fields=["project", "kind", "started_at"], name="sla_clock_stats_idx"),
         ]

@@ -1,0 +1,158 @@
+"""What the PostgreSQL benchmarks share: their database (created, migrated and loaded
+with the large demo data once, reused by later runs), the child process they work in,
+percentiles, and the EXPLAIN check.
+
+Database: BENCH_DATABASE_URL, else DATABASE_URL if it is PostgreSQL, else
+postgresql://postgres@127.0.0.1:5432/propdesk_bench. Only that last database
+(`OWN_DATABASE`) may be dropped and reloaded; another one that holds other data is
+refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/propdesk_bench"
+OWN_DATABASE = "propdesk_bench"  # the only database a benchmark may drop and reload
+MIN_PERSONS = 400_000  # the large demo scale is loaded
+LARGE_TABLE_ROWS = 10_000  # a sequential scan of a bigger table fails the EXPLAIN check
+
+
+def database_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_URL
+
+
+def run_child(script: str, result_name: str) -> dict:
+    """Run `script --child <out>` with its own settings on the benchmark database; write
+    its result to bench/results/<result_name>.json and return it."""
+    with tempfile.TemporaryDirectory(prefix=f"propdesk-bench-{result_name}-") as var_dir:
+        out = Path(var_dir) / "result.json"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DJANGO_SETTINGS_MODULE": "propdesk.settings",
+            "PROPDESK_VAR_DIR": var_dir,
+            "PROPDESK_ENV": "development",
+            "DB_CONN_MAX_AGE": "0",
+            "DEBUG": "0",  # as in production: no per-query logging in the timings
+        }
+        subprocess.run([sys.executable, script, "--child", str(out)], env=env, cwd=ROOT, check=True)
+        result = json.loads(out.read_text(encoding="utf-8"))
+    path = RESULTS / f"{result_name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+# --- the database (in the child) -------------------------------------------------------------
+
+
+def settings_from_env() -> dict:
+    import dj_database_url
+
+    return dj_database_url.parse(os.environ["DATABASE_URL"])
+
+
+def _admin_connection(settings: dict):
+    import psycopg
+
+    return psycopg.connect(
+        dbname="postgres",
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        autocommit=True,
+    )
+
+
+def ensure_database(settings: dict, *, recreate: bool = False) -> None:
+    from psycopg import sql
+
+    name = settings["NAME"]
+    with _admin_connection(settings) as admin:
+        if recreate:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            print(f"creating database {name}", flush=True)
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def load_large(settings: dict) -> float | None:
+    """Migrate and load `seed_demo --scale large` unless already loaded; the seconds the
+    load took, or None when the data were there."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from propdesk.estate.models import Project
+    from propdesk.residents.models import Person
+
+    call_command("migrate", verbosity=0, interactive=False)
+    persons = Person.objects.count()
+    if persons >= MIN_PERSONS:
+        print(f"reusing {settings['NAME']}: {persons:,} people already loaded", flush=True)
+        return None
+    if Project.objects.exists():
+        if settings["NAME"] != OWN_DATABASE:
+            raise SystemExit(
+                f"{settings['NAME']} holds {persons:,} people and other data; point BENCH_DATABASE_URL at an empty "
+                f"database (or at {OWN_DATABASE}, which the benchmark may reload)."
+            )
+        print(f"{OWN_DATABASE} holds only {persons:,} people: reloading it", flush=True)
+        connection.close()
+        ensure_database(settings, recreate=True)
+        call_command("migrate", verbosity=0, interactive=False)
+    print("loading seed_demo --scale large (a few minutes)…", flush=True)
+    started = time.monotonic()
+    call_command("seed_demo", scale="large")
+    return round(time.monotonic() - started, 1)
+
+
+def server_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p95) in the samples' unit, rounded to microseconds of a millisecond."""
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return round(statistics.median(samples), 3), round(cuts[94], 3)
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+def explain(cursor, sql: str, params=None) -> tuple[list[str], list[str]]:
+    """(indexes used, large tables read by a sequential scan) for one query."""
+    cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+    raw = cursor.fetchone()[0]
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    indexes, seq_scans = [], []
+    for node in _plan_nodes(plan):
+        if "Index Name" in node:
+            indexes.append(node["Index Name"])
+        if node.get("Node Type") == "Seq Scan":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [node["Relation Name"]])
+            (rows,) = cursor.fetchone()
+            if rows > LARGE_TABLE_ROWS:
+                seq_scans.append(node["Relation Name"])
+    return indexes, seq_scans
