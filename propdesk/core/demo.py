@@ -99,6 +99,9 @@ from propdesk.estate.choices import HouseStatus, ParkingKind, Usage
 from propdesk.estate.housecode import format_house_code
 from propdesk.estate.models import Building, Company, Entrance, House, HouseStatusChange, ParkingSpace, Project
 from propdesk.estate.services import project_create
+from propdesk.followup.choices import VisitMethod
+from propdesk.followup.models import ReturnVisit, VisitDraw
+from propdesk.followup.services import visit_policies_install, visit_record
 from propdesk.residents.choices import ArchiveItemStatus, IdType, LoanStatus, OccupancyEnd, OccupantRole
 from propdesk.residents.models import ArchiveItem, ArchiveItemType, ArchiveLoan, Occupancy, PaperArchive, Person
 from propdesk.residents.services import person_search_keys
@@ -618,6 +621,7 @@ class _Generator:
         report.counts["estate.Project"] += len(projects)
         calendar_create_default(name="公司默认工作日历")  # Mon–Fri 08:30–12:00/13:30–17:30, this year and next
         sla_install_presets(variant="002")  # CMP-6 policy "002", REP-2/3, DESK-3/4/6
+        visit_policies_install()  # CMP-9 "002", REP-8 standard, VIS-3/4: visits scheduled as tickets close
         staff = self.staff(projects, report)
         started = time.monotonic()
         for index, (plan, project) in enumerate(zip(self.plan.projects, projects, strict=True)):
@@ -1225,6 +1229,11 @@ def _backdate(tickets: Sequence[Ticket], offset: dt.timedelta) -> None:
         shift(ComplaintDetail.objects.filter(ticket_id__in=ids), "classified_at")
         happenings = ComplaintDetail.objects.filter(ticket_id__in=ids, happening__isnull=False).values("happening_id")
         shift(Happening.objects.filter(pk__in=happenings), "created_at", "promoted_at")
+    shift(
+        ReturnVisit.objects.filter(ticket_id__in=ids),
+        *("created_at", "due_at", "done_at", "sent_back_at", "rework_due_at", "reviewed_at"),
+    )
+    shift(VisitDraw.objects.filter(ticket_id__in=ids), "drawn_at")
     if TicketType.EMERGENCY in types:
         shift(EmergencyDetail.objects.filter(ticket_id__in=ids), "notified_at", "summary_at")
         shift(EmergencyCheck.objects.filter(ticket_id__in=ids), "done_at")
@@ -1552,8 +1561,21 @@ class _DeskDemo:
             signature_png=_signature_png(self.rng),
         )
         story.at(_ago(2, 3))
-        ticket_comment(ticket=t, note="电话回访：业主对维修质量和服务态度满意", by=a)
-        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="回访满意，关闭")
+        ticket_transition(ticket=t, to_status=Status.CLOSED, by=a, note="维修完成，客户已签字验收")
+        story.at(_ago(1, 22))
+        visit = ReturnVisit.objects.get(ticket=t)  # scheduled on closing (REP-8)
+        visit_record(
+            visit=visit,
+            by=visit.visitor or a,
+            method=VisitMethod.PHONE,
+            handled=True,
+            satisfied=True,
+            score_quality=5,
+            score_result=5,
+            score_attitude=5,
+            contact_name=who[1].name,
+            note="电话回访：水龙头使用正常，对维修质量、收费和服务态度满意",
+        )
         story.end()
 
         # complaint about a guard, effective but minor, waiting for the customer

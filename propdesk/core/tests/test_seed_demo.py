@@ -194,6 +194,12 @@ def test_the_desk_holds_every_type_and_status_a_signed_paid_repair_and_a_major_h
     assert PriceItem.objects.filter(kind=PriceKind.SERVICE, active=True).count() >= 5
     assert Contact.objects.filter(outcome=ContactOutcome.REFERRED, referred_to__isnull=False).exists()
     assert WorkOrder.objects.filter(ticket__type=TicketType.SERVICE, paid=True, quote_accepted_at__isnull=False).exists()
+    # VIS/REP-8: closing schedules return visits, back-dated with their tickets; one recorded
+    from propdesk.followup.models import ReturnVisit
+
+    visits = ReturnVisit.objects.select_related("ticket")
+    assert visits.exists() and visits.filter(done_at__isnull=False, satisfied=True).exists()
+    assert all(v.created_at >= v.ticket.closed_at - dt.timedelta(seconds=1) for v in visits if v.ticket.closed_at)
     # DESK-7/INC-4: alarmed, steps ticked before it was resolved, summary written, a roster on duty
     assert emergency.emergency.responders.exists() and len(emergency.emergency.summary) > 50
     assert emergency.emergency_checks.filter(done_at__isnull=False).count() == emergency.emergency_checks.count() == 6
