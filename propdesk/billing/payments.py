@@ -223,7 +223,7 @@ def payment_reverse(*, payment: Payment, reason: str, by, approver, on_date: dt.
     return reversal
 
 
-def apply_credit(house_id: int, *, by, on_date: dt.date) -> list[Entry]:
+def credit_apply_locked(house_id: int, *, by, on_date: dt.date) -> list[Entry]:
     """Use the house's prepaid credit on what its owner owes, oldest first. The caller
     holds the house lock."""
     today = timezone.localdate()
@@ -253,8 +253,11 @@ def apply_credit(house_id: int, *, by, on_date: dt.date) -> list[Entry]:
 def credit_apply(*, house: House, by, on_date: dt.date | None = None) -> list[Entry]:
     """Pay what the house owes from its prepaid credit (预存款抵扣), oldest first."""
     scoping.require(by, Cap.FEE_COLLECT, house.project_id)
+    today = timezone.localdate()
+    if on_date is not None and on_date > today:
+        raise DomainError("credit_apply_in_future", _("抵扣日期不能晚于今天"), field="on_date", rule="FEE-5")
     lock_house(house.pk)
-    return apply_credit(house.pk, by=by, on_date=on_date or timezone.localdate())
+    return credit_apply_locked(house.pk, by=by, on_date=on_date or today)
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

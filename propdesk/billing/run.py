@@ -35,7 +35,7 @@ from propdesk.accounts.roles import Cap
 from propdesk.billing.choices import MONTHLY_KINDS, BillKind, FeeKind, LineSource, Payer, RunStatus, Treatment
 from propdesk.billing.ledger import lock_house
 from propdesk.billing.models import Bill, BillingPolicy, BillingRun, BillLine, Entry, FeeItem
-from propdesk.billing.payments import apply_credit
+from propdesk.billing.payments import credit_apply_locked
 from propdesk.billing.rates import RateTable, billing_policy
 from propdesk.core import scoping
 from propdesk.core.errors import DomainError
@@ -189,8 +189,8 @@ def billing_run_start(*, project: Project, month: dt.date, by) -> BillingRun:
                 started_at=timezone.now(),
                 houses_total=House.objects.filter(project=project).count(),
             )
-    except IntegrityError:  # started by someone else at the same moment
-        return BillingRun.objects.get(project=project, period=period, status=RunStatus.RUNNING)
+    except IntegrityError:  # started by someone else at the same moment: theirs
+        return BillingRun.objects.filter(project=project, period=period).order_by("-started_at", "-id").first()
 
 
 def billing_run_step(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> BillingRun:
@@ -290,7 +290,7 @@ def _apply_credit(house_ids: set[int], *, by) -> None:
     today = timezone.localdate()
     for house_id in sorted(row["house_id"] for row in pools):
         lock_house(house_id)
-        apply_credit(house_id, by=by, on_date=today)
+        credit_apply_locked(house_id, by=by, on_date=today)
 
 
 def billing_run_execute(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> BillingRun:

@@ -266,3 +266,13 @@ def test_fee2_the_run_dates_its_lines_the_day_it_runs(world, fees, occupied, sta
     bill_month(world, staff, 2026, 6)
     assert set(BillLine.objects.values_list("charged_on", flat=True)) == {dt.date(2026, 7, 3)}
     assert timezone.localdate() == dt.date(2026, 7, 3)
+
+
+def test_fee2_the_run_is_processed_by_a_celery_task_that_may_be_repeated(world, fees, occupied, staff):
+    from propdesk.billing.tasks import billing_run_continue
+
+    started = billing_run_start(project=world.project_a, month=JUNE, by=staff.cashier)
+    result = billing_run_continue.delay(started.pk).get()
+    assert result == {"status": RunStatus.DONE, "houses_done": 1, "lines_created": 2}
+    assert billing_run_continue.delay(started.pk).get()["lines_created"] == 2  # nothing more
+    assert BillLine.objects.count() == 2
