@@ -14,6 +14,10 @@ from django.utils.translation import ngettext
 
 from propdesk.accounts.models import Membership, User
 from propdesk.accounts.roles import ROLE_CAPS, Cap
+
+# The one rule of who may work on a ticket lives in services; pages and the API read it
+# from there to show only the actions the service will accept.
+from propdesk.billing.selectors import Settlement, settlement
 from propdesk.core import scoping
 from propdesk.desk.choices import (
     DONE_STATUSES,
@@ -37,9 +41,6 @@ from propdesk.desk.choices import (
 from propdesk.desk.models import Contact, Ticket, TicketEvent, WorkOrder
 from propdesk.desk.repair_selectors import pool
 from propdesk.desk.repairs import onsite_promise
-
-# The one rule of who may work on a ticket lives in services; pages and the API read it
-# from there to show only the actions the service will accept.
 from propdesk.desk.services import may_work_on, move_guards
 from propdesk.estate.models import House
 from propdesk.residents.models import Person
@@ -162,13 +163,15 @@ def house_contacts(house: House, limit: int = HOUSE_SECTION_ROWS) -> list[Contac
 @dataclass
 class CallerContext:
     """What the assistant sees about a picked caller before saying a word (DESK-1): the
-    person, the house, their open tickets and their last contacts."""
+    person, the house, their open tickets, their last contacts and whether the house is
+    in arrears (FEE-9's settlement, for users who may see fees)."""
 
     person: Person | None = None
     house: House | None = None
     residents: list = field(default_factory=list)  # the house's active occupancies, to pick the caller from
     open_tickets: list[Ticket] = field(default_factory=list)
     recent_contacts: list[Contact] = field(default_factory=list)
+    arrears: Settlement | None = None  # None: no house picked, or fees not visible to the user
 
     def __bool__(self) -> bool:
         return self.person is not None or self.house is not None
@@ -195,6 +198,8 @@ def caller_context(user, *, person: Person | None, house: House | None) -> Calle
     context.open_tickets = list(tickets.select_related("house", "assignee").order_by("-created_at", "-id"))
     contacts = scoping.restrict(Contact.objects.filter(contact_match), user, Cap.TICKET_VIEW)
     context.recent_contacts = list(contacts.select_related("house", "ticket", "receiver")[:RECENT_CONTACTS])
+    if house is not None and scoping.has_cap(user, Cap.FEE_VIEW, house.project_id):
+        context.arrears = settlement(house)
     return context
 
 
