@@ -184,24 +184,26 @@ class ProjectPolicies:
     rows: list[PolicyInForce]
 
 
-def _span(minutes: int, *, days: bool = True) -> str:
+def span_words(minutes: int, *, days: bool = True) -> str:
     """Minutes in the largest whole unit: days (calendar time only), hours, minutes."""
     if days and minutes and minutes % (24 * 60) == 0:
-        return _("%(n)s 天") % {"n": minutes // (24 * 60)}
+        n = minutes // (24 * 60)
+        return ngettext("%(n)d 天", "%(n)d 天", n) % {"n": n}
     if minutes and minutes % 60 == 0:
-        return _("%(n)s 小时") % {"n": minutes // 60}
-    return _("%(n)s 分钟") % {"n": minutes}
+        n = minutes // 60
+        return ngettext("%(n)d 小时", "%(n)d 小时", n) % {"n": n}
+    return ngettext("%(n)d 分钟", "%(n)d 分钟", minutes) % {"n": minutes}
 
 
 def target_limit_text(target: SlaTarget) -> str:
     """The time limit in words: "10 分钟（24小时）", "1 个工作日", "当天下班前"."""
     n = target.amount
     if target.unit == Unit.CALENDAR_MINUTES:
-        return _("%(span)s（24小时）") % {"span": _span(n)}
+        return _("%(span)s（24小时）") % {"span": span_words(n)}
     if target.unit == Unit.CALENDAR_DAYS:
         return ngettext("%(n)s 天（自然日）", "%(n)s 天（自然日）", n) % {"n": n}
     if target.unit == Unit.BUSINESS_MINUTES:
-        return _("%(span)s（工作时间）") % {"span": _span(n, days=False)}
+        return _("%(span)s（工作时间）") % {"span": span_words(n, days=False)}
     if target.unit == Unit.BUSINESS_DAYS:
         return ngettext("%(n)s 个工作日", "%(n)s 个工作日", n) % {"n": n}
     if n == 0:
@@ -212,12 +214,12 @@ def target_limit_text(target: SlaTarget) -> str:
 def _level_when(level: EscalationLevel) -> str:
     offset = level.offset_minutes
     if level.anchor == Anchor.START:
-        return _("开始计时即") if offset == 0 else _("开始计时后 %(span)s") % {"span": _span(offset)}
+        return _("开始计时即") if offset == 0 else _("开始计时后 %(span)s") % {"span": span_words(offset)}
     if offset == 0:
         return _("超时即")
     if offset < 0:
-        return _("到期前 %(span)s") % {"span": _span(-offset)}
-    return _("超时后 %(span)s") % {"span": _span(offset)}
+        return _("到期前 %(span)s") % {"span": span_words(-offset)}
+    return _("超时后 %(span)s") % {"span": span_words(offset)}
 
 
 def level_text(level: EscalationLevel) -> LevelText:

@@ -64,7 +64,7 @@ from propdesk.sla.choices import (
 )
 from propdesk.sla.models import EscalationLevel, SlaClock, SlaFiring, SlaPolicy, SlaTarget
 from propdesk.sla.presets import VARIANTS, PolicySpec, preset_policies
-from propdesk.sla.selectors import policy_for
+from propdesk.sla.selectors import policy_for, span_words
 
 logger = logging.getLogger("propdesk.sla")
 
@@ -658,14 +658,7 @@ def _office_opening(clock: SlaClock, now: dt.datetime, calendars: _Calendars) ->
 def _raise_priority(ticket: Ticket, level: EscalationLevel, target: SlaTarget) -> bool:
     from propdesk.desk.services import ticket_escalate_priority
 
-    minutes = level.offset_minutes
-    span = (
-        _("%(n)s 天") % {"n": minutes // 1440}
-        if minutes and minutes % 1440 == 0
-        else _("%(n)s 小时") % {"n": minutes // 60}
-        if minutes and minutes % 60 == 0
-        else _("%(n)s 分钟") % {"n": minutes}
-    )
+    span = span_words(level.offset_minutes)
     if level.anchor == Anchor.START:
         reason = _("%(kind)s超过 %(span)s 未完成，自动升级（%(rule)s）")
     else:
