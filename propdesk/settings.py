@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "propdesk.desk",
     "propdesk.sla",
     "propdesk.notifications",
+    "propdesk.reports",
     "propdesk.followup",
     "propdesk.billing",
 ]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("propdesk.desk.catalogue_urls")),
     path("desk/", include("propdesk.desk.urls")),
     path("", include("propdesk.sla.urls")),
+    path("", include("propdesk.reports.urls")),
     path("", include("propdesk.followup.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

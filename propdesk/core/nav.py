@@ -63,6 +63,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("services:stats", _("特约服务统计"), (Cap.TICKET_VIEW,)),
     NavEntry("emergency:duty", _("值班表"), (Cap.TICKET_VIEW,)),
     NavEntry("emergency:plans", _("应急预案"), (Cap.TICKET_VIEW,)),
+    NavEntry("reports:kpi", _("报表"), (Cap.TICKET_VIEW,)),
     NavEntry("followup:todo", _("回访待办"), (Cap.VISIT_RECORD,)),
     NavEntry("followup:review", _("回访审核"), (Cap.VISIT_REVIEW,)),
     NavEntry(None, _("满意度调查")),
@@ -71,7 +72,6 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry(None, _("前台登记")),
     NavEntry(None, _("通知公告")),
     NavEntry(None, _("巡查与交接班")),
-    NavEntry(None, _("报表")),
     NavEntry("api-docs", _("API 文档")),
 )
 

@@ -10,7 +10,7 @@ from propdesk.accounts.models import Membership, User
 from propdesk.core.testing import COMPANY_WIDE, STAFF_ROLES
 
 EVERY_STAFF = {"core:home", "core:search", "estate:status-sheet", "notifications:inbox", "api-docs"}
-DESK_VIEW = {"services:catalogue", "services:stats", "emergency:duty", "emergency:plans"}
+DESK_VIEW = {"services:catalogue", "services:stats", "emergency:duty", "emergency:plans", "reports:kpi"}
 TICKETS = {"desk:contact-new", "emergency:new", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
@@ -33,7 +33,7 @@ SHOWN = {
     "resident": {"core:home", "notifications:inbox"},
 }
 URL_NAMES = {reverse(name): name for name in EVERY_PAGE}
-SOON = ("满意度调查", "收费", "装修管理", "前台登记", "通知公告", "巡查与交接班", "报表")
+SOON = ("满意度调查", "收费", "装修管理", "前台登记", "通知公告", "巡查与交接班")
 
 
 def _user(world, role):

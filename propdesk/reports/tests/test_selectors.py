@@ -1,0 +1,137 @@
+"""The KPI numbers (CMP-11, REP-9, OPS-4, DESK-1) on a month of varied data, and each
+number equal to the rows its drill-down lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from propdesk.reports import drilldown as drill
+from propdesk.reports import selectors as s
+from propdesk.reports.periods import Period, PeriodKind
+from propdesk.reports.tables import Num, report_tables
+from propdesk.reports.tests.conftest import NOW
+
+JUNE = Period.containing(PeriodKind.MONTH, dt.date(2026, 6, 15))
+
+
+def _report(world, ids=None):
+    return s.kpi_report(ids or {world.project_a.pk}, JUNE, now=NOW)
+
+
+def test_ops4_contacts_by_type_channel_and_outcome(world, kpi):
+    c = _report(world).contacts
+    assert c.total == 6
+    assert {r.key: r.count for r in c.by_channel if r.count} == {"phone": 4, "visit": 1, "online": 1}
+    assert {r.key: r.count for r in c.by_outcome if r.count} == {"ticket": 3, "linked": 1, "answered": 2}
+    assert {r.key: r.count for r in c.by_type if r.count} == {"complaint": 2, "repair": 2, s.NO_TICKET: 2}
+
+
+def test_desk1_every_channel_is_listed_even_when_none_came(world, kpi):
+    assert [r.key for r in _report(world).contacts.by_channel] == ["phone", "visit", "letter", "online", "staff", "patrol"]
+
+
+def test_tickets_by_type_and_category_count_what_was_received_in_the_period(world, kpi):
+    t = _report(world).tickets
+    assert t.total == 12  # the praise of 30 June 23:00 counts, the inquiry of 1 July 00:00 does not
+    assert {r.key: r.count for r in t.by_type if r.count} == {"complaint": 6, "repair": 4, "inquiry": 1, "praise": 1}
+    categories = {r.key: r.count for r in t.by_category}
+    assert categories["repair:plumbing"] == 3 and categories["complaint:cleaning"] == 3
+
+
+def test_cmp11_effective_complaint_rate_is_effective_over_classified(world, kpi):
+    cmp = _report(world).complaints
+    assert (cmp.total, cmp.effective, cmp.invalid, cmp.pending) == (6, 3, 1, 2)
+    assert cmp.effective_rate == Decimal("75.0")
+
+
+def test_cmp11_timely_handling_rate_reads_the_resolve_clocks_like_the_sla_board(world, kpi):
+    handling = _report(world).complaints.handling
+    # met twice; breached once recorded, once running past its deadline; one due later; one paused
+    assert (handling.met, handling.breached, handling.pending) == (2, 2, 1)
+    assert handling.rate == Decimal("50.0")
+
+
+def test_timely_rate_per_target_kind_counts_clocks_due_in_the_period(world, kpi):
+    sla = _report(world).sla
+    kinds = {r.kind: (r.timely.met, r.timely.breached, r.timely.pending) for r in sla.by_kind}
+    assert kinds == {
+        "transfer": (0, 0, 0),
+        "dispatch": (1, 0, 0),
+        "on_site": (1, 1, 0),
+        "first_answer": (0, 0, 0),
+        "resolve": (2, 2, 1),
+    }
+    assert sla.overall.rate == Decimal("57.1")  # 4 of 7
+    assert next(r for r in sla.by_kind if r.kind == "transfer").timely.rate is None  # nothing due: "—", not 0
+
+
+def test_breaches_by_department(world, kpi):
+    assert {r.key: r.count for r in _report(world).sla.breaches_by_department} == {"cleaning": 1, s.NO_DEPARTMENT: 2}
+
+
+def test_rep9_paid_repair_income_counts_repairs_completed_in_the_period(world, kpi):
+    rep = _report(world).repairs
+    assert (rep.total, rep.done) == (4, 2)
+    assert [(r.key, r.count, r.done) for r in rep.by_trade] == [("plumbing", 3, 2), ("electrical", 1, 0)]
+    # completed in June: two received in June and one received in May; the unfinished one waits
+    assert (rep.paid_count, rep.paid_income) == (3, Decimal("230.75"))
+
+
+def test_previous_period_and_other_projects_stay_out(world, kpi):
+    report = _report(world)
+    assert (report.previous.contacts, report.previous.tickets, report.previous.breaches) == (1, 1, 1)
+    assert report.ranking == [] and len(report.trend) == 12
+    june = report.trend[-1]
+    assert (june.month, june.tickets, june.contacts, june.timely.rate) == (dt.date(2026, 6, 1), 12, 6, Decimal("57.1"))
+    assert report.trend[-2].tickets == 1 and report.trend[0].month == dt.date(2025, 7, 1)
+
+
+def test_company_ranking_orders_projects_by_timely_rate(world, kpi):
+    ranking = _report(world, {world.project_a.pk, world.project_b.pk}).ranking
+    assert [r.project.code for r in ranking] == ["a", "b"]
+    b = ranking[1]
+    assert (b.contacts, b.tickets, b.timely.rate, b.effective_rate) == (1, 1, Decimal("0.0"), Decimal("100.0"))
+
+
+def _numbers(report):
+    for table in report_tables(report):
+        for row in table.rows:
+            for value in row:
+                if isinstance(value, Num) and value.report:
+                    yield table.name, value
+
+
+@pytest.mark.parametrize("company_wide", [False, True])
+def test_every_reported_number_equals_the_rows_its_drilldown_lists(world, kpi, company_wide):
+    ids = {world.project_a.pk, world.project_b.pk} if company_wide else {world.project_a.pk}
+    report = _report(world, ids)
+    checked = 0
+    for table, num in _numbers(report):
+        period = Period.containing(PeriodKind.MONTH, num.month) if num.month else JUNE
+        scope = {num.project} if num.project else ids
+        rows = drill.drilldown(scope, period, num.report, num.cell, now=NOW).queryset
+        assert rows.count() == num.value, (table, num.cell, num.project, num.month)
+        checked += 1
+    assert checked > 60
+    # and the drill-down lists the very rows, not just as many
+    own = {world.project_a.pk}
+    listed = drill.drilldown(own, JUNE, "repairs", "paid", now=NOW).queryset
+    assert {t.pk for t in listed} == {kpi.plumbing[0].pk, kpi.plumbing[1].pk, kpi.may_repair.pk}
+    breached = drill.drilldown(own, JUNE, "complaints", "handling:breached", now=NOW).queryset
+    assert {c.ticket_id for c in breached} == {kpi.effective[2].pk, kpi.invalid.pk}
+
+
+def test_an_unknown_cell_is_refused(world):
+    for report, cell in [("tickets", "type:nope"), ("sla", "late:resolve"), ("sla", "met:nope"), ("nope", "total")]:
+        with pytest.raises(drill.UnknownCell):
+            drill.drilldown({world.project_a.pk}, JUNE, report, cell, now=NOW)
+
+
+def test_the_monthly_report_is_a_fixed_number_of_queries(world, kpi, django_assert_num_queries):
+    """8 grouped queries a period (this one and the previous), 4 for the ranking, 3 for the trend."""
+    ids = {world.project_a.pk, world.project_b.pk}
+    with django_assert_num_queries(23):
+        s.kpi_report(ids, JUNE, now=NOW)
