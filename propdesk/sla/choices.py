@@ -3,6 +3,7 @@ starts and stops, the states of a clock, and what an escalation level does."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from propdesk.desk.choices import Status
 
@@ -88,7 +89,7 @@ class Anchor(models.TextChoices):
 
 
 class LevelAction(models.TextChoices):
-    NOTIFY = "notify", _("通知")
+    NOTIFY = "notify", pgettext_lazy("escalation action", "通知")
     RAISE_PRIORITY = "raise_priority", _("升级等级")  # and notify the roles given, if any
 
 

@@ -229,7 +229,7 @@ def level_text(level: EscalationLevel) -> LevelText:
         if level.notify_roles or level.notify_holder:
             action = _("%(action)s并通知") % {"action": action}
     else:
-        action = _("通知")
+        action = str(LevelAction.NOTIFY.label)
     whom = [str(Role(role).label) if role in Role.values else role for role in level.notify_roles]
     if level.notify_holder:
         whom.append(_("处理人"))
