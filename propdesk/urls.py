@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("propdesk.sla.urls")),
     path("", include("propdesk.reports.urls")),
     path("", include("propdesk.followup.urls")),
+    path("", include("propdesk.billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

@@ -478,3 +478,26 @@ class CashierClose(ProjectScopedModel, AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.cashier} {self.day:%Y-%m-%d}"
+
+
+class ReceiptPrint(ProjectScopedModel, AppendOnlyModel):
+    """Each printing of a receipt (FEE-6): copy 1 is the original; every later copy is a
+    re-print, marked 补打 on the paper with its number."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="prints", verbose_name=_("收款"))
+    copy = models.PositiveSmallIntegerField(_("打印次数"))
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("打印人"))
+    printed_at = models.DateTimeField(_("打印时间"))
+
+    class Meta:
+        verbose_name = _("收据打印")
+        verbose_name_plural = _("收据打印")
+        ordering = ["payment", "copy"]
+        constraints = [models.UniqueConstraint(fields=["payment", "copy"], name="receiptprint_copy_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.payment} #{self.copy}"
+
+    @property
+    def is_reprint(self) -> bool:
+        return self.copy > 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -267,20 +268,20 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-@transaction.atomic
-def cashier_close(*, project: Project, cashier, day: dt.date, counted_cash: Number, by, note: str = "") -> CashierClose:
-    """The cashier's daily close (日结): the receipts the cashier issued on `day` by
-    payment method, the reversals the cashier made that day, the cash that should be in
-    the drawer against `counted_cash`. Done by the cashier (FEE_COLLECT) or, for them, by
-    someone holding FEE_APPROVE; once per cashier and day."""
-    scoping.require(by, Cap.FEE_COLLECT if by.pk == cashier.pk else Cap.FEE_APPROVE, project.pk)
-    counted = _amount(counted_cash, "counted_cash")
-    if counted < 0:
-        raise DomainError("close_counted_negative", _("清点现金不能为负数"), field="counted_cash", rule="FEE-6")
-    if day > timezone.localdate():
-        raise DomainError("close_day_in_future", _("不能为未来日期日结"), field="day", rule="FEE-6")
-    if CashierClose.objects.filter(project=project, cashier=cashier, day=day).exists():
-        raise DomainError("cashier_already_closed", _("该收款人当天已日结"), field="day", rule="FEE-6")
+@dataclass
+class DaySummary:
+    """A cashier's day (日结 figures): receipts in number order, by method, reversals."""
+
+    payments: list[Payment]
+    rows: dict[str, dict]  # method → {"count", "received", "reversed", "net"} (amounts as strings)
+    total: Decimal
+    expected_cash: Decimal
+
+
+def cashier_day_summary(*, project: Project, cashier, day: dt.date) -> DaySummary:
+    """The receipts `cashier` issued on `day` by payment method, the reversals they made
+    that day and the cash that should be in the drawer: what the daily close records and
+    its page shows before closing. Reads only."""
     start, end = _day_bounds(day)
     payments = list(
         Payment.objects.filter(project=project, cashier=cashier, created_at__gte=start, created_at__lt=end).order_by("number")
@@ -305,15 +306,36 @@ def cashier_close(*, project: Project, cashier, day: dt.date, counted_cash: Numb
     }
     cash = summary.get(PaymentMethod.CASH, {"received": ZERO, "reversed": ZERO})
     expected_cash = money(cash["received"] - cash["reversed"])
+    total = money(sum((row["received"] - row["reversed"] for row in summary.values()), ZERO))
+    return DaySummary(payments=payments, rows=rows, total=total, expected_cash=expected_cash)
+
+
+@transaction.atomic
+def cashier_close(*, project: Project, cashier, day: dt.date, counted_cash: Number, by, note: str = "") -> CashierClose:
+    """The cashier's daily close (日结): the receipts the cashier issued on `day` by
+    payment method, the reversals the cashier made that day, the cash that should be in
+    the drawer against `counted_cash`. Done by the cashier (FEE_COLLECT) or, for them, by
+    someone holding FEE_APPROVE; once per cashier and day."""
+    scoping.require(by, Cap.FEE_COLLECT if by.pk == cashier.pk else Cap.FEE_APPROVE, project.pk)
+    counted = _amount(counted_cash, "counted_cash")
+    if counted < 0:
+        raise DomainError("close_counted_negative", _("清点现金不能为负数"), field="counted_cash", rule="FEE-6")
+    if day > timezone.localdate():
+        raise DomainError("close_day_in_future", _("不能为未来日期日结"), field="day", rule="FEE-6")
+    if CashierClose.objects.filter(project=project, cashier=cashier, day=day).exists():
+        raise DomainError("cashier_already_closed", _("该收款人当天已日结"), field="day", rule="FEE-6")
+    day_summary = cashier_day_summary(project=project, cashier=cashier, day=day)
+    payments = day_summary.payments
+    expected_cash = day_summary.expected_cash
     return CashierClose.objects.create(
         project=project,
         cashier=cashier,
         day=day,
-        summary=rows,
+        summary=day_summary.rows,
         receipts=len(payments),
         first_number=payments[0].number if payments else None,
         last_number=payments[-1].number if payments else None,
-        total=money(sum((row["received"] - row["reversed"] for row in summary.values()), ZERO)),
+        total=day_summary.total,
         expected_cash=expected_cash,
         counted_cash=counted,
         difference=counted - expected_cash,

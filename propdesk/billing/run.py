@@ -306,6 +306,20 @@ def billing_run(*, project: Project, month: dt.date, by, batch_size: int = BATCH
     return billing_run_execute(run=billing_run_start(project=project, month=month, by=by), batch_size=batch_size)
 
 
+def billing_run_launch(*, project: Project, month: dt.date, by) -> BillingRun:
+    """Start (or resume) the month's run and hand it to a worker once this transaction
+    commits (the run page polls its progress). The task is idempotent: enqueueing a run
+    twice, or a run already done, changes nothing."""
+    from functools import partial
+
+    from propdesk.billing.tasks import billing_run_continue
+
+    run = billing_run_start(project=project, month=month, by=by)
+    if run.status == RunStatus.RUNNING:
+        transaction.on_commit(partial(billing_run_continue.delay, run.pk))
+    return run
+
+
 # -- The preview ---------------------------------------------------------------------------
 
 

@@ -15,25 +15,28 @@ TICKETS = {"desk:contact-new", "emergency:new", "desk:contacts", "desk:tickets",
 FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
 VISITS = {"followup:todo", "followup:review"}  # record return visits; review them (the PM)
-EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS
+FEE_READ = {"billing:desk", "billing:arrears", "billing:notices"}  # FEE_VIEW
+FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close"}  # FEE_BILL; FEE_COLLECT
+FEES = FEE_READ | FEE_RUN | FEE_CLOSE
+EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS | FEES
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"},
-    "supervisor": EVERY_PAGE - {"followup:review"},
+    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ,
+    "supervisor": EVERY_PAGE - {"followup:review"} - FEE_RUN,
     "manager": EVERY_PAGE,
     "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"},
     "guard": EVERY_STAFF | FIELD | {"residents:overview"},
     "cleaner": EVERY_STAFF | FIELD,
-    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"},
+    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES,
     "archivist": DESK | {"residents:imports"},
-    "head_office": EVERY_STAFF | HEAD_OFFICE,
+    "head_office": EVERY_STAFF | HEAD_OFFICE | FEE_READ,
     "admin": EVERY_PAGE,
     "resident": {"core:home", "notifications:inbox"},
 }
 URL_NAMES = {reverse(name): name for name in EVERY_PAGE}
-SOON = ("满意度调查", "收费", "装修管理", "前台登记", "通知公告", "巡查与交接班")
+SOON = ("满意度调查", "装修管理", "前台登记", "通知公告", "巡查与交接班")
 
 
 def _user(world, role):
