@@ -131,7 +131,7 @@ def test_an_unknown_cell_is_refused(world):
 
 
 def test_the_monthly_report_is_a_fixed_number_of_queries(world, kpi, django_assert_num_queries):
-    """8 grouped queries a period (this one and the previous), 4 for the ranking, 3 for the trend."""
+    """6 grouped queries a period (this one and the previous), 4 for the ranking, 3 for the trend."""
     ids = {world.project_a.pk, world.project_b.pk}
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(19):
         s.kpi_report(ids, JUNE, now=NOW)
