@@ -104,12 +104,18 @@ def test_mo_is_compiled_from_the_current_po(entries):
         catalogue = gettext.GNUTranslations(handle)
     stale = []
     for entry in entries:
+        context = entry.get("msgctxt")
         if "msgid_plural" in entry:
-            got = [catalogue.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+            forms = (entry["msgid"], entry["msgid_plural"])
+            got = [
+                catalogue.npgettext(context, *forms, n) if context else catalogue.ngettext(*forms, n) for n in (1, 2)
+            ]
             if got != [entry["msgstr"][0], entry["msgstr"][1]]:
                 stale.append(entry["msgid"])
-        elif catalogue.gettext(entry["msgid"]) != entry["msgstr"][0]:
-            stale.append(entry["msgid"])
+        else:
+            got = catalogue.pgettext(context, entry["msgid"]) if context else catalogue.gettext(entry["msgid"])
+            if got != entry["msgstr"][0]:
+                stale.append(entry["msgid"])
     assert not stale, f"django.mo does not match django.po (run compilemessages): {stale}"
 
 
