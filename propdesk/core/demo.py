@@ -636,6 +636,12 @@ class _Generator:
         self.resident_login(report)
         if self.plan.name != "large":
             self.desk(projects, staff, report)
+            from propdesk.billing.demo import seed_billing  # fees: runs, payments, arrears (issue 5)
+
+            started = time.monotonic()
+            for key, count in seed_billing(projects=projects, staff=staff, rng=self.rng).items():
+                report.counts[key] += count
+            self.progress(f"收费: {report.counts['billing.Payment']} 收款 ({time.monotonic() - started:.1f}s)")
         else:
             # The large (benchmark) scale: 2,000,000 tickets over 24 months, written with COPY
             # (propdesk.core.demo_tickets) — the desk services take milliseconds a ticket.

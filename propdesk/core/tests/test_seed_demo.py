@@ -228,3 +228,19 @@ def test_desk_tickets_are_back_dated_consistently_and_overdue_ones_breached(seed
     assert SlaFiring.objects.filter(key__startswith="breach:").exists()
     assert Ticket.objects.filter(status=Status.NEW, next_deadline_at__lt=now).exists()
     assert not SlaClock.objects.filter(state=ClockState.RUNNING, deadline_at__lt=now).exists()
+
+
+def test_billing_demo_has_a_year_of_bills_gap_free_receipts_and_some_arrears(seeded):
+    from propdesk.billing.arrears import arrears_list
+    from propdesk.billing.models import BillingRun, Entry, Payment, PaymentReversal
+
+    first, second = Project.objects.order_by("pk")[:2]
+    assert BillingRun.objects.filter(project=first).count() == 12 and BillingRun.objects.filter(project=second).count() == 6
+    for project in (first, second):
+        numbers = list(Payment.objects.filter(project=project).order_by("number").values_list("number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 50  # receipts gap-free
+    assert {"cash", "wechat", "transfer"} <= set(Payment.objects.values_list("method", flat=True))
+    owing = arrears_list(project_ids=[first.pk, second.pk])
+    assert len(owing.rows) > 0 and len({row.bucket for row in owing.rows}) >= 2
+    assert PaymentReversal.objects.count() == 1 and Entry.objects.filter(kind="waiver").count() >= 1
+    assert Entry.objects.filter(kind="prepayment").exists()
