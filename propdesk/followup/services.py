@@ -312,7 +312,7 @@ def visit_record(
     responsible person (reopened, with a deadline of the policy's rework days; its
     resolution clock starts again, earlier breaches kept). Anything else the customer
     raises opens a new ticket (`new_ticket`: type, title, category…) linked to the visit."""
-    visit = ReturnVisit.objects.select_for_update().select_related("ticket", "policy").get(pk=visit.pk)
+    visit = ReturnVisit.objects.select_for_update(of=("self",)).select_related("ticket", "policy").get(pk=visit.pk)
     if not may_record(by, visit):
         raise DomainError("visit_not_yours", _("只有回访人或客服主管、项目经理可以记录该回访"), field="visit", rule="VIS-5")
     if visit.is_done:
