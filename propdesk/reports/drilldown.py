@@ -1,5 +1,5 @@
 """From a number to the rows behind it: `drilldown(ids, period, report, cell, now=)`
-returns the queryset of tickets, contacts or SLA clocks a report cell counted, filtered
+returns the queryset of tickets, contacts, SLA clocks or return visits a report cell counted, filtered
 exactly as selectors counted it (the same `*_in` / `*_q` filters). An unknown report or
 cell raises `UnknownCell` (the page answers 404).
 
@@ -9,6 +9,7 @@ Cell keys, per report:
     complaints  total · effective · invalid · classified · pending · handling:<met|breached|decided|pending>
     sla         <met|breached|decided|pending>:<target kind | all> · department:<department | none>
     repairs     total · done · trade:<trade> · trade_done:<trade> · paid
+    visits      due · done · on_time · answered · satisfied · sent_back · scored
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from propdesk.reports import selectors as s
 from propdesk.reports.periods import Period
 from propdesk.sla.choices import TargetKind
 
-TICKETS, CONTACTS, CLOCKS = "tickets", "contacts", "clocks"
-REPORTS = ("contacts", "tickets", "complaints", "sla", "repairs")
+TICKETS, CONTACTS, CLOCKS, VISITS = "tickets", "contacts", "clocks", "visits"
+REPORTS = ("contacts", "tickets", "complaints", "sla", "repairs", "visits")
 
 
 class UnknownCell(LookupError):
@@ -35,7 +36,7 @@ class UnknownCell(LookupError):
 
 @dataclass(frozen=True)
 class Drill:
-    rows: str  # TICKETS, CONTACTS or CLOCKS: what the queryset holds
+    rows: str  # TICKETS, CONTACTS, CLOCKS or VISITS: what the queryset holds
     queryset: QuerySet
     title: str
 
@@ -135,6 +136,23 @@ def _repairs(ids, start, end, cell: str) -> Drill:
     raise UnknownCell(cell)
 
 
+def _visits(ids, start, end, cell: str) -> Drill:
+    qs = s.visits_due(ids, start, end)
+    cells = {
+        "due": (None, _("本期应回访")),
+        "done": (s.visit_done_q(), _("已回访")),
+        "on_time": (s.visit_on_time_q(), _("按时回访")),
+        "answered": (s.visit_answered_q(), _("已回答是否满意的回访")),
+        "satisfied": (s.visit_satisfied_q(), _("客户满意的回访")),
+        "sent_back": (s.visit_sent_back_q(), _("退回责任人（不满意或未处理）")),
+        "scored": (s.visit_scored_q(), _("已评分的回访")),
+    }
+    if cell not in cells:
+        raise UnknownCell(cell)
+    q, title = cells[cell]
+    return Drill(VISITS, qs if q is None else qs.filter(q), title)
+
+
 def drilldown(ids: Iterable[int], period: Period, report: str, cell: str, *, now: dt.datetime) -> Drill:
     ids = list(ids)
     start, end = period.start, period.end
@@ -148,4 +166,6 @@ def drilldown(ids: Iterable[int], period: Period, report: str, cell: str, *, now
         return _sla(ids, start, end, cell, now)
     if report == "repairs":
         return _repairs(ids, start, end, cell)
+    if report == "visits":
+        return _visits(ids, start, end, cell)
     raise UnknownCell(report)

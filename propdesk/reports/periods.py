@@ -10,7 +10,8 @@ A period is [start, end) in the company time zone (Asia/Shanghai):
 - month: the calendar month (the CMP-11 monthly rates, REP-9 and OPS-4 monthly KPIs).
 
 Rates are percentages as `Decimal` with one place, rounded half-up, computed exactly
-in integers; an empty denominator has no rate (None, shown as "—").
+in integers; an empty denominator has no rate (None, shown as "—"). Averages (`mean`,
+the return-visit scores) are rounded the same way.
 """
 
 from __future__ import annotations
@@ -107,6 +108,15 @@ def rate(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     tenths = (2 * 1000 * part + whole) // (2 * whole)  # round(part * 1000 / whole), halves up
+    return Decimal(tenths).scaleb(-1)
+
+
+def mean(total: int, count: int) -> Decimal | None:
+    """total ÷ count with one decimal place, rounded half-up (exactly, in integers, as
+    `rate`); None when `count` is 0 — no average, not an average of 0."""
+    if not count:
+        return None
+    tenths = (2 * 10 * total + count) // (2 * count)
     return Decimal(tenths).scaleb(-1)
 
 

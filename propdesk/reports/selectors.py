@@ -11,6 +11,7 @@ equals the length of its drill-down list.
     complaints_report(ids, start, end, now=)  CMP-11: effective-complaint and timely-handling rates
     sla_report(ids, start, end, now=)     timely rate per SLA target kind, breaches by department
     repairs_report(ids, start, end)       REP-9: repairs by trade, paid repairs and their income
+    visits_report(ids, start, end)        VIS-4 / VIS-2: return-visit rate, on time, satisfaction, scores
     ranking(ids, start, end, now=)        per project, for the company ranking
     trend(ids, months, now=)              monthly series (tickets, contacts, timely rate)
     kpi_report(ids, period, now=)         all of the above, plus the previous period's summary
@@ -36,6 +37,12 @@ complaints"; with pending ones in the denominator the rate would rise as the sup
 classifies, so the classified ones are the denominator here.)
 
 **Timely-handling rate (CMP-11)** = the timely rate of the RESOLVE clocks of complaints.
+
+**Return visits (VIS-4, VIS-2)** — see `visits_due`: a visit counts in the period its
+deadline (`ReturnVisit.due_at`) falls in, like an SLA clock, so a period's rate is final
+once its visits are made. Return-visit rate = done ÷ due; satisfied rate = satisfied ÷
+done visits with an answer to "satisfied?"; the score averages are over the done visits
+with all three scores.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +61,9 @@ from propdesk.core.money import ZERO, money
 from propdesk.desk.choices import TYPE_CATEGORIES, Channel, ContactOutcome, Department, Status, TicketType, Validity
 from propdesk.desk.models import Contact, Ticket
 from propdesk.estate.models import Project
-from propdesk.reports.periods import Period, rate
+from propdesk.followup.choices import VisitStatus
+from propdesk.followup.models import ReturnVisit
+from propdesk.reports.periods import Period, mean, rate
 from propdesk.sla.choices import ClockState, TargetKind
 from propdesk.sla.models import SlaClock
 
@@ -62,6 +71,8 @@ DONE = (Status.RESOLVED, Status.CLOSED)
 CLASSIFIED = (Validity.EFFECTIVE, Validity.INVALID)
 NO_TICKET = "none"  # the contacts-by-type key of contacts answered or referred without a ticket
 NO_DEPARTMENT = "none"
+VISIT_COUNTED = (VisitStatus.PLANNED, VisitStatus.DONE)  # every state but a cancelled one (there is none today)
+SCORES = ("score_quality", "score_result", "score_attitude")
 
 
 # --- the filters, shared by the counts and the drill-downs -------------------------------
@@ -107,6 +118,43 @@ def paid_repairs_in(ids: Iterable[int], start: dt.datetime, end: dt.datetime) ->
         work_order__completed_at__gte=start,
         work_order__completed_at__lt=end,
     )
+
+
+def visits_due(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> QuerySet[ReturnVisit]:
+    """VIS-4: the return visits that count in the period — every visit (routine, audit or
+    recheck) whose deadline `due_at` falls in [start, end) and that is not cancelled:
+    planned or done. (VisitStatus has no cancelled state today, so no visit is left out;
+    the status filter keeps any later one out of the rate's denominator.)"""
+    return ReturnVisit.objects.filter(project_id__in=list(ids), status__in=VISIT_COUNTED, due_at__gte=start, due_at__lt=end)
+
+
+def visit_done_q() -> Q:
+    return Q(status=VisitStatus.DONE)
+
+
+def visit_on_time_q() -> Q:
+    """Done by its deadline: done_at ≤ due_at."""
+    return Q(status=VisitStatus.DONE, done_at__lte=F("due_at"))
+
+
+def visit_answered_q() -> Q:
+    """Done, with an answer to "satisfied?" (the denominator of the satisfied rate)."""
+    return Q(status=VisitStatus.DONE, satisfied__isnull=False)
+
+
+def visit_satisfied_q() -> Q:
+    return Q(status=VisitStatus.DONE, satisfied=True)
+
+
+def visit_sent_back_q() -> Q:
+    """Done, and the customer was unsatisfied or the matter not handled: the ticket went
+    back to the responsible person (VIS-6, followup.services.visit_record)."""
+    return Q(status=VisitStatus.DONE) & (Q(satisfied=False) | Q(handled=False))
+
+
+def visit_scored_q() -> Q:
+    """Done with all three 1–5 scores: the visits the score averages are taken over."""
+    return Q(status=VisitStatus.DONE, **{f"{name}__isnull": False for name in SCORES})
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -213,6 +261,30 @@ class RepairsReport:
 
 
 @dataclass(frozen=True)
+class VisitsReport:
+    due: int
+    done: int
+    on_time: int
+    answered: int  # done, with an answer to "satisfied?"
+    satisfied: int
+    sent_back: int
+    scored: int  # done, with all three scores
+    score_quality: Decimal | None
+    score_result: Decimal | None
+    score_attitude: Decimal | None
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Return-visit rate (VIS-4): done ÷ due."""
+        return rate(self.done, self.due)
+
+    @property
+    def satisfied_rate(self) -> Decimal | None:
+        """VIS-2: satisfied ÷ done with an answer."""
+        return rate(self.satisfied, self.answered)
+
+
+@dataclass(frozen=True)
 class RankingRow:
     project: Project
     contacts: int
@@ -220,10 +292,22 @@ class RankingRow:
     timely: Timely
     effective: int
     classified: int
+    visits_due: int
+    visits_done: int
+    visits_answered: int
+    visits_satisfied: int
 
     @property
     def effective_rate(self) -> Decimal | None:
         return rate(self.effective, self.classified)
+
+    @property
+    def visit_rate(self) -> Decimal | None:
+        return rate(self.visits_done, self.visits_due)
+
+    @property
+    def satisfied_rate(self) -> Decimal | None:
+        return rate(self.visits_satisfied, self.visits_answered)
 
 
 @dataclass(frozen=True)
@@ -246,6 +330,8 @@ class Summary:
     breaches: int
     repairs: int
     paid_income: Decimal
+    visit_rate: Decimal | None
+    satisfied_rate: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -258,6 +344,7 @@ class KpiReport:
     complaints: ComplaintsReport
     sla: SlaReport
     repairs: RepairsReport
+    visits: VisitsReport
     summary: Summary
     previous: Summary
     ranking: list[RankingRow] = field(default_factory=list)
@@ -409,10 +496,44 @@ def repairs_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> 
     )
 
 
+def _visit_counts() -> dict:
+    return {
+        "due": Count("id"),
+        "done": Count("id", filter=visit_done_q()),
+        "answered": Count("id", filter=visit_answered_q()),
+        "satisfied_n": Count("id", filter=visit_satisfied_q()),  # not "satisfied": the field's name
+    }
+
+
+def visits_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> VisitsReport:
+    """VIS-4 / VIS-2: the return visits due in the period (`visits_due`), how many were
+    done, done on time, satisfied and sent back, and the average of each 1–5 score over
+    the scored visits (one decimal place, half-up, exact: sums and counts, not AVG's
+    float). One aggregate query."""
+    scored = visit_scored_q()
+    got = visits_due(ids, start, end).aggregate(
+        **_visit_counts(),
+        on_time=Count("id", filter=visit_on_time_q()),
+        sent_back=Count("id", filter=visit_sent_back_q()),
+        scored=Count("id", filter=scored),
+        **{f"{name}_sum": Sum(name, filter=scored) for name in SCORES},
+    )
+    return VisitsReport(
+        due=got["due"],
+        done=got["done"],
+        on_time=got["on_time"],
+        answered=got["answered"],
+        satisfied=got["satisfied_n"],
+        sent_back=got["sent_back"],
+        scored=got["scored"],
+        **{name: mean(got[f"{name}_sum"] or 0, got["scored"]) for name in SCORES},
+    )
+
+
 def ranking(ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt.datetime) -> list[RankingRow]:
-    """Per project: contacts, tickets, timely rate (all target kinds) and effective-complaint
-    rate — best timely rate first (no rate last), then the lower effective-complaint rate.
-    Four grouped queries and the projects."""
+    """Per project: contacts, tickets, timely rate (all target kinds), effective-complaint
+    rate, return-visit and satisfied rates — best timely rate first (no rate last), then
+    the lower effective-complaint rate. Five grouped queries and the projects."""
     ids = list(ids)
     contacts = dict(contacts_in(ids, start, end).values_list("project_id").annotate(n=Count("id")).order_by())
     tickets = {
@@ -430,9 +551,13 @@ def ranking(ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt
         row["project_id"]: Timely(row["met"], row["breached"], row["pending"])
         for row in clocks_due(ids, start, end).values("project_id").annotate(**_timely_counts(now)).order_by()
     }
+    visits = {
+        row["project_id"]: row for row in visits_due(ids, start, end).values("project_id").annotate(**_visit_counts()).order_by()
+    }
     rows = []
     for project in Project.objects.filter(pk__in=ids).order_by("code"):
         t = tickets.get(project.pk, {})
+        v = visits.get(project.pk, {})
         rows.append(
             RankingRow(
                 project=project,
@@ -441,6 +566,10 @@ def ranking(ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt
                 timely=clocks.get(project.pk, Timely(0, 0, 0)),
                 effective=t.get("effective", 0),
                 classified=t.get("classified", 0),
+                visits_due=v.get("due", 0),
+                visits_done=v.get("done", 0),
+                visits_answered=v.get("answered", 0),
+                visits_satisfied=v.get("satisfied_n", 0),
             )
         )
 
@@ -493,6 +622,7 @@ def _sections(ids, period: Period, now: dt.datetime):
     complaints = complaints_report(ids, start, end, now=now, clocks=clocks)
     sla = sla_report(ids, start, end, now=now, clocks=clocks)
     repairs = repairs_report(ids, start, end)
+    visits = visits_report(ids, start, end)
     summary = Summary(
         contacts=contacts.total,
         tickets=tickets.total,
@@ -502,8 +632,10 @@ def _sections(ids, period: Period, now: dt.datetime):
         breaches=sla.overall.breached,
         repairs=repairs.total,
         paid_income=repairs.paid_income,
+        visit_rate=visits.rate,
+        satisfied_rate=visits.satisfied_rate,
     )
-    return contacts, tickets, complaints, sla, repairs, summary
+    return contacts, tickets, complaints, sla, repairs, visits, summary
 
 
 def kpi_report(project_ids: Iterable[int], period: Period, *, now: dt.datetime | None = None) -> KpiReport:
@@ -512,7 +644,7 @@ def kpi_report(project_ids: Iterable[int], period: Period, *, now: dt.datetime |
     monthly report the 12-month trend."""
     now = now or timezone.now()
     ids = frozenset(project_ids)
-    contacts, tickets, complaints, sla, repairs, summary = _sections(ids, period, now)
+    contacts, tickets, complaints, sla, repairs, visits, summary = _sections(ids, period, now)
     previous = _sections(ids, period.previous(), now)[-1]
     return KpiReport(
         period=period,
@@ -523,6 +655,7 @@ def kpi_report(project_ids: Iterable[int], period: Period, *, now: dt.datetime |
         complaints=complaints,
         sla=sla,
         repairs=repairs,
+        visits=visits,
         summary=summary,
         previous=previous,
         ranking=ranking(ids, period.start, period.end, now=now) if len(ids) > 1 else [],

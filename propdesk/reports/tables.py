@@ -147,12 +147,47 @@ def report_tables(report: KpiReport) -> list[Table]:
             ],
         ),
     ]
+    v = report.visits
+    tables.append(
+        Table(
+            "visits",
+            _("回访率与满意度（VIS-4、VIS-2）"),
+            (_("项目"), _("数值")),
+            [
+                (_("本期应回访"), Num(v.due, "visits", "due")),
+                (_("已回访"), Num(v.done, "visits", "done")),
+                (_("回访率(%)"), pct(v.rate)),
+                (_("按时回访"), Num(v.on_time, "visits", "on_time")),
+                (_("已回答是否满意"), Num(v.answered, "visits", "answered")),
+                (_("满意"), Num(v.satisfied, "visits", "satisfied")),
+                (_("满意率(%)"), pct(v.satisfied_rate)),
+                (_("退回责任人（不满意或未处理）"), Num(v.sent_back, "visits", "sent_back")),
+                (_("已评分"), Num(v.scored, "visits", "scored")),
+                (_("质量平均分"), Num(v.score_quality)),
+                (_("效果平均分"), Num(v.score_result)),
+                (_("态度平均分"), Num(v.score_attitude)),
+            ],
+            note=_(
+                "回访时限在本期内的回访（待回访与已回访）：回访率 = 已回访 ÷ 本期应回访；按时 = 回访时间不晚于回访时限；"
+                "满意率 = 满意 ÷ 已回答是否满意；平均分（1–5 分）取已评分回访的平均值。"
+            ),
+        )
+    )
     if report.ranking:
         tables.append(
             Table(
                 "ranking",
                 _("项目排名"),
-                (_("名次"), _("项目"), _("来电来访"), _("工单"), _("及时率(%)"), _("有效投诉率(%)")),
+                (
+                    _("名次"),
+                    _("项目"),
+                    _("来电来访"),
+                    _("工单"),
+                    _("及时率(%)"),
+                    _("有效投诉率(%)"),
+                    _("回访率(%)"),
+                    _("满意率(%)"),
+                ),
                 [
                     (
                         n,
@@ -161,6 +196,8 @@ def report_tables(report: KpiReport) -> list[Table]:
                         Num(r.tickets, "tickets", "total", r.project.pk),
                         pct(r.timely.rate),
                         pct(r.effective_rate),
+                        pct(r.visit_rate),
+                        pct(r.satisfied_rate),
                     )
                     for n, r in enumerate(report.ranking, start=1)
                 ],
@@ -222,6 +259,8 @@ def comparison(report: KpiReport) -> list[Comparison]:
         (_("超时"), Num(now.breaches, "sla", "breached:all"), before.breaches, False),
         (_("报修"), Num(now.repairs, "repairs", "total"), before.repairs, False),
         (_("有偿维修收入(元)"), Num(now.paid_income), before.paid_income, False),
+        (_("回访率"), pct(now.visit_rate), before.visit_rate, True),
+        (_("回访满意率"), pct(now.satisfied_rate), before.satisfied_rate, True),
     ]
     return [
         Comparison(label, num, Num(prev, percent=percent).text, _change(num.value, prev, percent=percent))

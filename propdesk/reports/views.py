@@ -125,6 +125,7 @@ def drill_page(request):
         drill.TICKETS: ("project", "house", "assignee"),
         drill.CONTACTS: ("project", "house", "ticket", "receiver"),
         drill.CLOCKS: ("project", "ticket__house", "ticket__assignee"),
+        drill.VISITS: ("project", "ticket", "house", "visitor"),
     }[found.rows]
     queryset = found.queryset.select_related(*related).order_by("pk")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))

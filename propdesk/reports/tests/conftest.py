@@ -1,6 +1,7 @@
 """A month of varied service-desk data for the report tests, written straight to the
 tables (the reports only read them): June 2026 in project a, a little in May (the
-previous period) and in project b (another project), and SLA clocks in every state.
+previous period) and in project b (another project), SLA clocks in every state and
+return visits planned, done on time, done late and sent back.
 
 `now` is 2026-06-20 12:00 Shanghai: some clocks due later in June are still undecided."""
 
@@ -16,6 +17,8 @@ import pytest
 
 from propdesk.desk.choices import Channel, ContactOutcome, Department, Status, TicketType, Validity
 from propdesk.desk.models import ComplaintDetail, Contact, Ticket, WorkOrder
+from propdesk.followup.choices import VisitStatus
+from propdesk.followup.models import ReturnVisit
 from propdesk.sla.choices import ClockState, StopEvent, TargetKind, Unit
 from propdesk.sla.models import SlaClock, SlaPolicy, SlaTarget
 
@@ -90,6 +93,21 @@ class Builder:
             fields["ended_at"] = deadline
         return SlaClock.objects.create(**fields)
 
+    def visit(self, ticket, due, done=None, *, handled=None, satisfied=None, scores=(None, None, None)):
+        quality, result, attitude = scores
+        return ReturnVisit.objects.create(
+            project_id=ticket.project_id,
+            ticket=ticket,
+            due_at=due,
+            status=VisitStatus.DONE if done else VisitStatus.PLANNED,
+            done_at=done,
+            handled=handled,
+            satisfied=satisfied,
+            score_quality=quality,
+            score_result=result,
+            score_attitude=attitude,
+        )
+
 
 @pytest.fixture
 def kpi(world):
@@ -148,4 +166,13 @@ def kpi(world):
     b.clock(rows.electrical, ONS, ClockState.MET, at(7, 2))  # due in July: not June's
     b.clock(rows.may_repair, ONS, ClockState.BREACHED, at(5, 29))  # May's
     b.clock(rows.other, RES, ClockState.BREACHED, at(6, 5))  # project b
+    # Return visits due in June (VIS-4): 5 due, 4 done (3 on time), 2 sent back.
+    rows.visit_good = b.visit(rows.plumbing[0], at(6, 3), at(6, 2), handled=True, satisfied=True, scores=(5, 4, 5))
+    rows.visit_late = b.visit(rows.plumbing[1], at(6, 4), at(6, 6), handled=True, satisfied=False, scores=(3, 3, 2))
+    rows.visit_unhandled = b.visit(rows.effective[0], at(6, 10), at(6, 9), handled=False, satisfied=True, scores=(4, 4, 4))
+    rows.visit_planned = b.visit(rows.effective[1], at(6, 25))
+    rows.visit_unanswered = b.visit(rows.inquiry, at(6, 12), at(6, 12))  # done right at its deadline, nothing asked
+    b.visit(rows.may_repair, at(5, 30), at(5, 30), handled=True, satisfied=True, scores=(5, 5, 5))  # May's
+    b.visit(rows.july, at(7, 1, 0))  # due in July: not June's
+    b.visit(rows.other, at(6, 5), at(6, 5), handled=True, satisfied=False, scores=(1, 2, 3))  # project b
     return rows

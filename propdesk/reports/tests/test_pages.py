@@ -115,7 +115,7 @@ def test_every_table_exports_to_excel_with_the_numbers_on_the_page(world, kpi, c
     client.force_login(world.users[("head_office", "*")])
     page = client.get(reverse("reports:kpi") + "?" + JUNE).content.decode()
     names = re.findall(r'<section id="table-([a-z-]+)">', page)
-    assert {"contacts-channel", "complaints", "sla", "paid-repairs", "ranking", "trend"} <= set(names)
+    assert {"contacts-channel", "complaints", "sla", "paid-repairs", "visits", "ranking", "trend"} <= set(names)
     for name in names:
         response = client.get(reverse("reports:export") + f"?{JUNE}&table={name}")
         assert response.status_code == 200, name
@@ -123,15 +123,35 @@ def test_every_table_exports_to_excel_with_the_numbers_on_the_page(world, kpi, c
     sheet = load_workbook(BytesIO(client.get(reverse("reports:export") + f"?{JUNE}&table=paid-repairs").content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][1] == 3 and str(rows[2][1]) == "230.75"
+    sheet = load_workbook(BytesIO(client.get(reverse("reports:export") + f"?{JUNE}&table=visits").content)).active
+    values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
+    assert (values["本期应回访"], values["已回访"], values["回访率(%)"], values["质量平均分"]) == (
+        6,
+        5,
+        83.3,
+        3.3,
+    )  # (5+3+4+1)/4 = 3.25, half-up
     assert client.get(reverse("reports:export") + f"?{JUNE}&table=nope").status_code == 404
 
 
-def test_the_page_prints_shows_a_server_drawn_trend_and_leaves_the_followup_slot_empty(world, kpi, client, frozen):
+def test_vis4_return_visit_rate_links_to_the_visits_behind_it(world, kpi, client, frozen):
+    client.force_login(world.supervisor)
+    page = client.get(reverse("reports:kpi") + "?" + JUNE).content.decode()
+    assert "followup-slot" not in page
+    section = page.split('id="table-visits"')[1].split("</section>")[0]
+    assert "80.0%" in section and "66.7%" in section
+    link = re.search(r'<a class="drill" href="([^"]*cell=sent_back[^"]*)">(\d+)</a>', section)
+    assert link and link.group(2) == "2"
+    listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert 'id="drill-count">共 2 条' in listed
+    for ticket in (kpi.plumbing[1], kpi.effective[0]):
+        assert ticket.number in listed
+
+
+def test_the_page_prints_and_shows_a_server_drawn_trend(world, kpi, client, frozen):
     client.force_login(world.supervisor)
     page = client.get(reverse("reports:kpi") + "?" + JUNE).content.decode()
     assert "reports/reports.css" in page and 'onclick="window.print()"' in page
     assert page.count('<svg class="chart"') == 2 and "<script" not in page.split('<main class="content">')[1]
-    slot = page.split('id="followup-slot"')[1].split("</section>")[0]
-    assert "回访率" in slot and "—" in slot
     for kind in ("day", "week"):
         assert client.get(reverse("reports:kpi") + f"?period={kind}&date=2026-06-12").status_code == 200

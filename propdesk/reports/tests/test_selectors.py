@@ -1,4 +1,4 @@
-"""The KPI numbers (CMP-11, REP-9, OPS-4, DESK-1) on a month of varied data, and each
+"""The KPI numbers (CMP-11, REP-9, OPS-4, DESK-1, VIS-4, VIS-2) on a month of varied data, and each
 number equal to the rows its drill-down lists."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from propdesk.reports import drilldown as drill
 from propdesk.reports import selectors as s
-from propdesk.reports.periods import Period, PeriodKind
+from propdesk.reports.periods import Period, PeriodKind, mean
 from propdesk.reports.tables import Num, report_tables
 from propdesk.reports.tests.conftest import NOW
 
@@ -80,9 +80,50 @@ def test_rep9_paid_repair_income_counts_repairs_completed_in_the_period(world, k
     assert (rep.paid_count, rep.paid_income) == (3, Decimal("230.75"))
 
 
+def test_vis4_return_visit_rate_is_done_over_due_in_the_period(world, kpi):
+    v = _report(world).visits
+    # due in June: five (one still planned); May's, July's and project b's stay out
+    assert (v.due, v.done) == (5, 4)
+    assert v.rate == Decimal("80.0")
+
+
+def test_vis4_return_visits_done_on_time_are_done_by_their_deadline(world, kpi):
+    # on time: early, and exactly at the deadline; the one done two days late is not
+    assert _report(world).visits.on_time == 3
+    listed = drill.drilldown({world.project_a.pk}, JUNE, "visits", "on_time", now=NOW).queryset
+    assert kpi.visit_late not in set(listed) and kpi.visit_unanswered in set(listed)
+
+
+def test_vis4_return_visit_rate_without_visits_due_is_no_rate(world):
+    v = _report(world).visits
+    assert (v.due, v.rate, v.satisfied_rate, v.score_quality) == (0, None, None, None)
+
+
+def test_vis2_satisfaction_rate_is_satisfied_over_done_visits_with_an_answer(world, kpi):
+    v = _report(world).visits
+    # the visit recorded without an answer is done but not in the satisfied rate
+    assert (v.answered, v.satisfied) == (3, 2)
+    assert v.satisfied_rate == Decimal("66.7")
+
+
+def test_vis2_satisfaction_unsatisfied_or_not_handled_visits_are_sent_back(world, kpi):
+    assert _report(world).visits.sent_back == 2
+    listed = drill.drilldown({world.project_a.pk}, JUNE, "visits", "sent_back", now=NOW).queryset
+    assert set(listed) == {kpi.visit_late, kpi.visit_unhandled}
+
+
+def test_vis2_satisfaction_scores_are_averaged_to_one_place_half_up(world, kpi):
+    v = _report(world).visits
+    assert v.scored == 3
+    # quality (5+3+4)/3, result (4+3+4)/3, attitude (5+2+4)/3
+    assert (v.score_quality, v.score_result, v.score_attitude) == (Decimal("4.0"), Decimal("3.7"), Decimal("3.7"))
+    assert (mean(17, 4), mean(13, 4), mean(5, 3), mean(0, 0)) == (Decimal("4.3"), Decimal("3.3"), Decimal("1.7"), None)
+
+
 def test_previous_period_and_other_projects_stay_out(world, kpi):
     report = _report(world)
     assert (report.previous.contacts, report.previous.tickets, report.previous.breaches) == (1, 1, 1)
+    assert (report.previous.visit_rate, report.previous.satisfied_rate) == (Decimal("100.0"), Decimal("100.0"))
     assert report.ranking == [] and len(report.trend) == 12
     june = report.trend[-1]
     assert (june.month, june.tickets, june.contacts, june.timely.rate) == (dt.date(2026, 6, 1), 12, 6, Decimal("57.1"))
@@ -94,6 +135,9 @@ def test_company_ranking_orders_projects_by_timely_rate(world, kpi):
     assert [r.project.code for r in ranking] == ["a", "b"]
     b = ranking[1]
     assert (b.contacts, b.tickets, b.timely.rate, b.effective_rate) == (1, 1, Decimal("0.0"), Decimal("100.0"))
+    assert (b.visit_rate, b.satisfied_rate) == (Decimal("100.0"), Decimal("0.0"))
+    a = ranking[0]
+    assert (a.visit_rate, a.satisfied_rate) == (Decimal("80.0"), Decimal("66.7"))
 
 
 def _numbers(report):
@@ -109,29 +153,36 @@ def test_every_reported_number_equals_the_rows_its_drilldown_lists(world, kpi, c
     ids = {world.project_a.pk, world.project_b.pk} if company_wide else {world.project_a.pk}
     report = _report(world, ids)
     checked = 0
+    visit_cells = set()
     for table, num in _numbers(report):
         period = Period.containing(PeriodKind.MONTH, num.month) if num.month else JUNE
         scope = {num.project} if num.project else ids
         rows = drill.drilldown(scope, period, num.report, num.cell, now=NOW).queryset
         assert rows.count() == num.value, (table, num.cell, num.project, num.month)
         checked += 1
+        if num.report == "visits":
+            visit_cells.add(num.cell)
     assert checked > 60
+    assert visit_cells == {"due", "done", "on_time", "answered", "satisfied", "sent_back", "scored"}
     # and the drill-down lists the very rows, not just as many
     own = {world.project_a.pk}
     listed = drill.drilldown(own, JUNE, "repairs", "paid", now=NOW).queryset
     assert {t.pk for t in listed} == {kpi.plumbing[0].pk, kpi.plumbing[1].pk, kpi.may_repair.pk}
     breached = drill.drilldown(own, JUNE, "complaints", "handling:breached", now=NOW).queryset
     assert {c.ticket_id for c in breached} == {kpi.effective[2].pk, kpi.invalid.pk}
+    due = drill.drilldown(own, JUNE, "visits", "due", now=NOW).queryset
+    assert set(due) == {kpi.visit_good, kpi.visit_late, kpi.visit_unhandled, kpi.visit_planned, kpi.visit_unanswered}
 
 
 def test_an_unknown_cell_is_refused(world):
-    for report, cell in [("tickets", "type:nope"), ("sla", "late:resolve"), ("sla", "met:nope"), ("nope", "total")]:
+    refused = [("tickets", "type:nope"), ("sla", "late:resolve"), ("sla", "met:nope"), ("visits", "nope"), ("nope", "total")]
+    for report, cell in refused:
         with pytest.raises(drill.UnknownCell):
             drill.drilldown({world.project_a.pk}, JUNE, report, cell, now=NOW)
 
 
 def test_the_monthly_report_is_a_fixed_number_of_queries(world, kpi, django_assert_num_queries):
-    """6 grouped queries a period (this one and the previous), 4 for the ranking, 3 for the trend."""
+    """7 grouped queries a period (this one and the previous), 5 for the ranking, 3 for the trend."""
     ids = {world.project_a.pk, world.project_b.pk}
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(22):
         s.kpi_report(ids, JUNE, now=NOW)
