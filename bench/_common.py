@@ -156,3 +156,10 @@ def explain(cursor, sql: str, params=None) -> tuple[list[str], list[str]]:
             if rows > LARGE_TABLE_ROWS:
                 seq_scans.append(node["Relation Name"])
     return indexes, seq_scans
+
+
+def write_result(out: Path, result: dict) -> None:
+    """Write a child's result with the machine's state beside it: timings are only
+    comparable on a quiet machine."""
+    result = {**result, "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

@@ -40,7 +40,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, ensure_database, explain, load_large, percentiles, run_child, server_version, settings_from_env
+from _common import (
+    ROOT,
+    ensure_database,
+    explain,
+    load_large,
+    percentiles,
+    run_child,
+    server_version,
+    settings_from_env,
+    write_result,
+)
 
 ITERATIONS = int(os.environ.get("BENCH_DESK_ITERATIONS", "100"))
 WARM_UP = 5
@@ -454,12 +464,10 @@ def _child(out: Path) -> None:
         "all_indexed": all(r[-1] for r in rows),
         "notes": NOTES,
         "seconds": round(time.monotonic() - began, 1),
-        "load_average_1m": round(os.getloadavg()[0], 2),  # timings are only comparable on a quiet machine
-        "cpus": os.cpu_count(),
         "scenarios": scenarios,
         "table": {"columns": columns, "rows": rows},
     }
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    write_result(out, result)
 
 
 if __name__ == "__main__":

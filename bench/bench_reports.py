@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, percentiles, run_child, server_version, settings_from_env
+from _common import ROOT, percentiles, run_child, server_version, settings_from_env, write_result
 
 ITERATIONS = int(os.environ.get("BENCH_REPORTS_ITERATIONS", "20"))
 WARM_UP = 2
@@ -151,12 +151,10 @@ def _child(out: Path) -> None:
         "month": month.label,
         "target": f"p95 ≤ {TARGET_P95_MS:.0f} ms",
         "notes": NOTES,
-        "load_average_1m": round(os.getloadavg()[0], 2),  # timings are only comparable on a quiet machine
-        "cpus": os.cpu_count(),
         "scenarios": scenarios,
         "table": {"columns": columns, "rows": rows},
     }
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    write_result(out, result)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, ensure_database, explain, load_large, percentiles, run_child, settings_from_env
+from _common import ROOT, ensure_database, explain, load_large, percentiles, run_child, settings_from_env, write_result
 
 ITERATIONS = int(os.environ.get("BENCH_SEARCH_ITERATIONS", "200"))
 SAMPLES = 50  # distinct query values per kind, cycled through
@@ -203,12 +203,10 @@ def _child(out: Path) -> None:
         "all_kinds_indexed": all(k["indexed"] for k in kinds.values()),
         "seq_scan_kinds": [kind for kind, k in kinds.items() if not k["indexed"]],
         "seconds": round(time.monotonic() - began, 1),
-        "load_average_1m": round(os.getloadavg()[0], 2),  # timings are only comparable on a quiet machine
-        "cpus": os.cpu_count(),
         "kinds": kinds,
         "table": {"columns": columns, "rows": rows},
     }
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_result(out, result)
 
 
 if __name__ == "__main__":
