@@ -81,6 +81,13 @@ INSTALLED_APPS = [
     "propdesk.reports",
     "propdesk.followup",
     "propdesk.billing",
+    "propdesk.surveys",
+    "propdesk.outreach",
+    "propdesk.metering",
+    "propdesk.deposits",
+    "propdesk.parking",
+    "propdesk.dunning",
+    "propdesk.bankcollect",
 ]
 
 MIDDLEWARE = [
