@@ -2,7 +2,8 @@
 project switcher; company-wide with the ranking for whoever sees several), printable,
 each table exportable to Excel, and the drill-down from any number to the rows behind it.
 Read by everyone who may see tickets (Cap.TICKET_VIEW) — the same people who see the
-SLA board and the ticket lists these numbers are counted from. Thin: numbers in
+SLA board and the ticket lists these numbers are counted from. Read from the replica when
+one is configured (core/replica.py). Thin: numbers in
 reports.selectors, drill-downs in reports.drilldown."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 from propdesk.accounts.roles import Cap
 from propdesk.core.console import render_page, selected_project_ids
 from propdesk.core.excel import xlsx_response
+from propdesk.core.replica import replica_reads
 from propdesk.estate.models import Project
 from propdesk.reports import drilldown as drill
 from propdesk.reports.charts import line_chart
@@ -68,6 +70,7 @@ def _trend_chart(report):
 
 @login_required
 @require_GET
+@replica_reads()
 def kpi_page(request):
     project_ids = _shown(request)
     period = _period(request)
@@ -90,6 +93,7 @@ def kpi_page(request):
 
 @login_required
 @require_GET
+@replica_reads()
 def kpi_export(request):
     """One table of the report as .xlsx (`table` = its name on the page)."""
     project_ids = _shown(request)
@@ -104,6 +108,7 @@ def kpi_export(request):
 
 @login_required
 @require_GET
+@replica_reads()
 def drill_page(request):
     """The rows behind one number: ?period=&date=&report=&cell=[&project=]."""
     project_ids = _shown(request)
