@@ -11,130 +11,20 @@ Runs only on the server set-up (PostgreSQL + REDIS_URL), as in CI's second leg.
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from propdesk.celery import app as celery_app
+from tests.deploy.cluster import server_only, wait_for
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.filterwarnings(
-        "ignore::celery.exceptions.AlwaysEagerIgnored"
-    ),  # the nodes must see the rows: they are other processes
-    pytest.mark.skipif(
-        connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"),
-        reason="the multi-node run needs PostgreSQL and Redis (CI's server leg)",
-    ),
+    pytest.mark.django_db(transaction=True),  # the nodes must see the rows: they are other processes
+    pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+    server_only,
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 EMERGENCIES = 12
-WAIT_SECONDS = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Cluster:
-    """The processes of the run; stopped (and their logs kept) at the end."""
-
-    def __init__(self, tmp: Path):
-        self.tmp = tmp
-        self.queue = f"multinode-{uuid.uuid4().hex[:8]}"
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "propdesk.settings",
-            "DATABASE_URL": _database_url(),
-            "DB_CONN_MAX_AGE": "0",
-            "CELERY_BROKER_URL": os.environ["REDIS_URL"],
-            "CELERY_QUEUE": self.queue,
-            "PROPDESK_VAR_DIR": str(tmp / "var"),
-            "NOTIFY_SMS_BACKEND": "console",
-            "NOTIFY_WECHAT_BACKEND": "console",
-        }
-        self.processes: list[tuple[str, subprocess.Popen]] = []
-        self.ports: list[int] = []
-
-    def start(self, name: str, *command: str) -> None:
-        log = (self.tmp / f"{name}.log").open("w")
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.processes.append((name, process))
-
-    def web(self, name: str) -> str:
-        port = _free_port()
-        self.start(
-            name,
-            str(BIN / "gunicorn"),
-            "propdesk.wsgi",
-            "-w",
-            "1",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "-",
-            "--graceful-timeout",
-            "5",
-        )
-        self.ports.append(port)
-        return f"http://127.0.0.1:{port}"
-
-    def worker(self, name: str) -> None:
-        self.start(name, str(BIN / "celery"), "-A", "propdesk", "worker", "--pool=solo", "-n", f"{name}@multinode", "-l", "INFO")
-
-    def log(self, name: str) -> str:
-        return (self.tmp / f"{name}.log").read_text(errors="replace")
-
-    def stop(self) -> None:
-        for _name, process in self.processes:
-            process.terminate()
-        for _name, process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_for(check, what: str, timeout: float = WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/login/", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _finished_tasks(cluster: Cluster) -> int:
-    done = re.compile(r"Task propdesk\.notifications\.tasks\.deliver\[[^\]]+\] succeeded")
-    return sum(len(done.findall(cluster.log(name))) for name in ("worker1", "worker2"))
 
 
 def _post(url: str, token: str, payload: dict) -> dict:
@@ -169,13 +59,6 @@ def staff():
     return project, Token.objects.create(user=people["assistant"]).key
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    nodes = Cluster(tmp_path)
-    yield nodes
-    nodes.stop()
-
-
 def test_two_web_nodes_and_two_workers_run_every_job_exactly_once(staff, cluster):
     from propdesk.desk.choices import EmergencyKind, TicketType
     from propdesk.notifications.choices import DeliveryStatus
@@ -186,8 +69,6 @@ def test_two_web_nodes_and_two_workers_run_every_job_exactly_once(staff, cluster
     urls = [cluster.web("web1"), cluster.web("web2")]
     cluster.worker("worker1")
     cluster.worker("worker2")
-    for url in urls:
-        _wait_for(lambda url=url: _answers(url), f"web node {url}")
 
     opened = [
         _post(
@@ -216,12 +97,13 @@ def test_two_web_nodes_and_two_workers_run_every_job_exactly_once(staff, cluster
     def all_sent():
         return not sms.exclude(status=DeliveryStatus.SENT).exists()
 
-    _wait_for(all_sent, "every SMS delivery to be sent")
+    wait_for(all_sent, "every SMS delivery to be sent")
     # A task handed out a second time (a redelivered message, a retry) sends nothing again.
     # send_task goes through the broker even though this test process runs tasks eagerly.
     for delivery_id in sms.values_list("pk", flat=True):
         celery_app.send_task(deliver.name, args=[delivery_id], queue=cluster.queue)
-    _wait_for(lambda: _finished_tasks(cluster) >= 2 * sms.count(), "the workers to take the repeated tasks")
+    workers = ("worker1", "worker2")
+    wait_for(lambda: cluster.tasks_done(deliver.name, *workers) >= 2 * sms.count(), "the workers to take the repeated tasks")
 
     assert set(sms.values_list("attempts", flat=True)) == {1}
     assert set(sms.values_list("status", flat=True)) == {DeliveryStatus.SENT}
