@@ -1,10 +1,10 @@
 import pytest
 
-from tests.deploy.cluster import Cluster
+from tests.deploy.cluster import cluster_for_tests
 
 
 @pytest.fixture
 def cluster(tmp_path):
-    nodes = Cluster(tmp_path)
+    nodes = cluster_for_tests(tmp_path)
     yield nodes
     nodes.stop()

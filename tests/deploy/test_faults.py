@@ -29,7 +29,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from propdesk.celery import app as celery_app
-from tests.deploy.cluster import DatabaseProxy, server_only, wait_for
+from propdesk.core.loopback import DatabaseProxy, wait_for
+from tests.deploy.cluster import database_url_for_tests, server_only
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # the workers must see the rows: they are other processes
@@ -194,9 +195,7 @@ def test_a_database_restart_under_load_answers_503_in_chinese_and_recovers(world
 
 
 def _via(proxy: DatabaseProxy) -> str:
-    from tests.deploy.cluster import database_url
-
-    return database_url(port=proxy.port)
+    return database_url_for_tests(port=proxy.port)
 
 
 def _get(url: str, token: str) -> tuple[int, str]:

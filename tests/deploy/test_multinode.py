@@ -16,7 +16,8 @@ import urllib.request
 import pytest
 
 from propdesk.celery import app as celery_app
-from tests.deploy.cluster import server_only, wait_for
+from propdesk.core.loopback import wait_for
+from tests.deploy.cluster import server_only
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # the nodes must see the rows: they are other processes
