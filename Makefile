@@ -50,6 +50,7 @@ messages: venv
 	$(PY) manage.py compilemessages -l en -i .venv -i var -i bench
 
 bench: venv
+	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run.py
 
 clean:

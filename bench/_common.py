@@ -32,14 +32,14 @@ def database_url() -> str:
     return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_URL
 
 
-def run_child(script: str, result_name: str) -> dict:
-    """Run `script --child <out>` with its own settings on the benchmark database; write
-    its result to bench/results/<result_name>.json and return it."""
+def run_child(script: str, result_name: str, *, database: str | None = None) -> dict:
+    """Run `script --child <out>` with its own settings on the benchmark database (or
+    `database`); write its result to bench/results/<result_name>.json and return it."""
     with tempfile.TemporaryDirectory(prefix=f"propdesk-bench-{result_name}-") as var_dir:
         out = Path(var_dir) / "result.json"
         env = {
             **os.environ,
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": database or database_url(),
             "DJANGO_SETTINGS_MODULE": "propdesk.settings",
             "PROPDESK_VAR_DIR": var_dir,
             "PROPDESK_ENV": "development",
