@@ -206,3 +206,18 @@ def test_fee4_dispute_resolve_permission_matrix(billed, disputes):
         if response.status_code != expected or done != cell.allowed:
             failures.append(f"{cell}: {response.status_code}, {'resolved' if done else 'open'}")
     assert not failures, failures
+
+
+def test_fee4_pages_of_a_house_show_its_bills_requests_and_disputes(billed, pending, disputes):
+    """调整申请, the house's disputes and a dispute open for the manager with what they need."""
+    client = page_client(billed, "manager")
+    adjust = client.get(reverse("billing:adjust", args=[billed.house_a.pk]))
+    html = adjust.content.decode()
+    assert adjust.status_code == 200 and all(f'id="request-{kind}"' in html for kind in ApprovalKind.values)
+    assert f'data-approval="{pending["a"].pk}"' in html and f'data-approval="{pending["b"].pk}"' not in html
+    house_page = client.get(reverse("billing:house-disputes", args=[billed.house_a.pk])).content.decode()
+    assert "2026-07-05" in house_page and 'id="dispute-form"' in house_page  # the last day to dispute June's bill
+    dispute = client.get(reverse("billing:dispute", args=[disputes["a"].pk])).content.decode()
+    assert 'id="resolve-form"' in dispute and "面积有误" in dispute
+    head_office = page_client(billed, "head_office").get(reverse("billing:house-disputes", args=[billed.house_a.pk]))
+    assert head_office.status_code == 200 and 'id="dispute-form"' not in head_office.content.decode()  # reads only
