@@ -297,6 +297,24 @@ def test_fee3_waiver_needs_approval_the_requester_may_not_approve_through_the_ap
     assert Entry.objects.get(kind=EntryKind.WAIVER).amount == Decimal("5.91")  # June's late fee, 10 days
 
 
+# --- query counts ---------------------------------------------------------------------------------
+
+
+def test_bill_and_payment_lists_query_counts_are_locked(owing, django_assert_max_num_queries):
+    cashier = owing.users[("cashier", "a")]
+    for _i in range(10):
+        pay(owing.house_a, cashier, "1.00")
+    client = api_client(owing, "cashier")
+    # memberships (capabilities), count, one page with the house joined, its lines, its extensions
+    with django_assert_max_num_queries(5):
+        bills = client.get("/api/v1/billing/bills/")
+    assert bills.status_code == 200 and bills.json()["count"] == 2
+    # memberships, count, one page with house, cashier and reversal joined
+    with django_assert_max_num_queries(3):
+        payments = client.get("/api/v1/billing/payments/")
+    assert payments.status_code == 200 and payments.json()["count"] == 10
+
+
 # --- schema ---------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.http import Http404
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from propdesk.billing.approvals import approval_decide, approval_request
 from propdesk.billing.choices import ApprovalKind, ApprovalStatus, EntryKind
@@ -188,3 +191,25 @@ def test_fee3_only_collectors_may_request(owing, staff, world):
         with pytest.raises(Http404):
             approval_request(kind=ApprovalKind.LINE_WAIVER, line=line, reason="补偿", by=user)
     assert not ApprovalRequest.objects.exists()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(cents=st.integers(min_value=1, max_value=19700), late_cents=st.integers(min_value=1, max_value=2364))
+def test_fee3_an_approved_waiver_lowers_exactly_what_was_requested(owing, staff, cents, late_cents):
+    """Property: for any amount up to what is open, the approved waiver of a line lowers it by
+    exactly that amount, and of its late fee (May: 23.64) by exactly that — to the fen."""
+    amount, late = Decimal(cents) / 100, Decimal(late_cents) / 100
+    june, may = _management_line(owing, 6), _management_line(owing, 5)
+    with transaction.atomic():
+        request = approval_request(kind=ApprovalKind.LINE_WAIVER, line=june, amount=str(amount), reason="补偿", by=staff.cashier)
+        approval_decide(approval=request, approve=True, by=staff.manager)
+        fee = approval_request(kind=ApprovalKind.LATE_FEE_WAIVER, line=may, amount=str(late), reason="补偿", by=staff.cashier)
+        approval_decide(approval=fee, approve=True, by=staff.supervisor)
+        assert _open(owing, june) == Decimal("197.00") - amount
+        left = sum(s.open + s.late_fee for s in line_states(owing.pk) if s.line.late_fee_of_id == may.pk)
+        assert left + next(s.late_fee for s in line_states(owing.pk) if s.line.pk == may.pk) == Decimal("23.64") - late
+        transaction.set_rollback(True)
