@@ -75,3 +75,18 @@ class DisputeStatus(models.TextChoices):
     OPEN = "open", _("处理中")
     UPHELD = "upheld", _("异议成立")
     REJECTED = "rejected", _("异议不成立")
+
+
+class ApprovalKind(models.TextChoices):
+    """What an approval request (审批申请) asks for (FEE-3, FEE-4, FEE-5)."""
+
+    LINE_WAIVER = "line_waiver", _("账目减免")
+    LATE_FEE_WAIVER = "late_fee_waiver", _("违约金减免")
+    REVERSAL = "reversal", _("收款冲正")
+    EXTENSION = "extension", _("缴费延期")
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")

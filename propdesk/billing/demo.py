@@ -6,7 +6,9 @@ and a year of payments through `payment_take`, so the cashier's console has a re
   POS), some a few weeks late (their late fees charged at payment, FEE-3);
 - about 8% of the billed houses stopped paying 1 to 12 months ago (the arrears list);
 - a few paid ahead (prepaid credit), one payment was reversed (冲正, with the supervisor's
-  approval) and one late fee waived (减免).
+  approval) and one late fee waived (减免);
+- 阳光花园's 审批 queue: a waiver approved, a late-fee waiver and a reversal waiting, and a
+  dispute of this month's bill upheld with its due-date extension waiting.
 
 Unsold and not-handed-over houses are not billed in the demo (the project's billing
 policy says so — the developer's account is phase 2b). Payments are taken in date order,
@@ -26,11 +28,12 @@ from django.utils import timezone
 from propdesk.accounts.models import User
 from propdesk.accounts.roles import Role
 from propdesk.billing import rates
-from propdesk.billing.adjustments import late_fee_waive
+from propdesk.billing.adjustments import bill_dispute_raise, bill_dispute_resolve, late_fee_waive
+from propdesk.billing.approvals import approval_decide, approval_request
 from propdesk.billing.arrears import arrears_list
-from propdesk.billing.choices import FeeKind, LineSource, Payer, PaymentMethod, Treatment
+from propdesk.billing.choices import ApprovalKind, BillKind, FeeKind, LineSource, Payer, PaymentMethod, Treatment
 from propdesk.billing.ledger import total_due
-from propdesk.billing.models import BillLine, Payment
+from propdesk.billing.models import Bill, BillLine, Payment
 from propdesk.billing.payments import payment_reverse, payment_take
 from propdesk.billing.run import billing_run
 from propdesk.billing.selectors import line_states, open_lines
@@ -137,6 +140,58 @@ def _take(rng: random.Random, planned, project: Project, cashier) -> list[Paymen
     return payments
 
 
+def _seed_approvals(project: Project, owing, *, biller, approver, recorder) -> dict[str, int]:
+    """阳光花园's 审批 and 账单异议 pages with something on them (FEE-3/4/5): a waiver
+    approved by the supervisor, two waiver/reversal requests waiting, and a dispute of this
+    month's bill upheld, with its due-date extension waiting for approval."""
+    counts: dict[str, int] = defaultdict(int)
+    if approver is None or approver.pk == biller.pk or len(owing) < 3:
+        return counts
+    today = timezone.localdate()
+    first = next((s for s in open_lines(owing[1].house) if not s.is_late_fee and s.open > 0), None)
+    if first is not None:
+        done = approval_request(
+            kind=ApprovalKind.LINE_WAIVER,
+            line=first.line,
+            amount=money(min(first.open, Decimal("20.00"))),
+            reason="电梯停运两周，经业委会同意减免部分物业费",
+            by=biller,
+        )
+        approval_decide(approval=done, approve=True, by=approver, note="同意，按业委会决议执行")
+        counts["billing.ApprovalRequest"] += 1
+    fee = next((s for s in open_lines(owing[2].house) if not s.is_late_fee and s.late_fee > 0), None)
+    if fee is not None:
+        approval_request(kind=ApprovalKind.LATE_FEE_WAIVER, line=fee.line, reason="业主长期出国，未收到缴费通知", by=biller)
+        counts["billing.ApprovalRequest"] += 1
+    payment = Payment.objects.filter(project=project, reversal__isnull=True).order_by("-number").first()
+    if payment is not None:
+        approval_request(kind=ApprovalKind.REVERSAL, payment=payment, reason="POS 重复刷卡，银行已退款", by=biller)
+        counts["billing.ApprovalRequest"] += 1
+    bill = (
+        Bill.objects.filter(
+            project=project, period=today.replace(day=1), kind=BillKind.MONTHLY, due_date__gt=today + dt.timedelta(days=5)
+        )
+        .order_by("id")
+        .first()
+    )
+    if bill is not None:
+        dispute = bill_dispute_raise(
+            bill=bill, reason="本月公共能耗分摊与上月差异过大，要求核对", customer_name="业主", by=recorder
+        )
+        bill_dispute_resolve(dispute=dispute, upheld=True, resolution="电表读数录入有误，已更正并申请延期缴费", by=approver)
+        approval_request(
+            kind=ApprovalKind.EXTENSION,
+            bill=bill,
+            to_date=bill.due_date + dt.timedelta(days=20),
+            dispute=dispute,
+            reason="读数更正后重新发送通知单",
+            by=biller,
+        )
+        counts["billing.BillDispute"] += 1
+        counts["billing.ApprovalRequest"] += 1
+    return counts
+
+
 @transaction.atomic
 def seed_billing(*, projects: list[Project], staff: dict, rng: random.Random) -> dict[str, int]:
     """Fee items, 12 (6) months of runs and a year of payments; returns counts. `staff`:
@@ -164,4 +219,7 @@ def seed_billing(*, projects: list[Project], staff: dict, rng: random.Random) ->
                 reason = "业主因住院逾期，经主管批准减免一半违约金"
                 late_fee_waive(line=state.line, reason=reason, by=biller, approver=approver, amount=money(state.late_fee / 2))
                 counts["billing.waiver"] += 1
+            recorder = staff.get(("assistant", 0), biller)
+            for key, count in _seed_approvals(project, owing, biller=biller, approver=approver, recorder=recorder).items():
+                counts[key] += count
     return dict(counts)

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from propdesk.billing.choices import (
+    ApprovalKind,
+    ApprovalStatus,
     BillKind,
     DisputeStatus,
     EntryKind,
@@ -501,3 +503,45 @@ class ReceiptPrint(ProjectScopedModel, AppendOnlyModel):
     @property
     def is_reprint(self) -> bool:
         return self.copy > 1
+
+
+class ApprovalRequest(ProjectScopedModel):
+    """An approval request (审批申请) for a waiver, a late-fee waiver, a payment reversal
+    or a due-date extension (FEE-3, FEE-4, FEE-5): recorded by one user, decided in their
+    own session by another holding FEE_APPROVE. On approval the operation itself runs in
+    the same transaction; `result` names the rows it wrote. Kept for good: a decided
+    request changes no more."""
+
+    kind = models.CharField(_("类型"), max_length=20, choices=ApprovalKind.choices)
+    house = models.ForeignKey("estate.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
+    payload = models.JSONField(_("申请内容"), default=dict)
+    summary = models.CharField(_("摘要"), max_length=200)
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("审批人")
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    result = models.JSONField(_("处理结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审批申请")
+        verbose_name_plural = _("审批申请")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["project", "status", "requested_at"], name="approval_queue_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=ApprovalStatus.PENDING, decided_by__isnull=True)
+                | (~Q(status=ApprovalStatus.PENDING) & Q(decided_by__isnull=False)),
+                name="approval_decided_shape",
+            ),
+            models.CheckConstraint(condition=~Q(decided_by=models.F("requested_by")), name="approval_not_by_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.summary}"

@@ -71,6 +71,32 @@ def fee_item_set_active(*, item: FeeItem, active: bool, by) -> FeeItem:
     return item
 
 
+@transaction.atomic
+def fee_item_update(
+    *,
+    item: FeeItem,
+    by,
+    name: str,
+    unit: str = "",
+    is_management_fee: bool,
+    late_fee_applies: bool,
+    active: bool,
+) -> FeeItem:
+    """Edit a fee item's name, unit and flags (FEE-1). Its code and pricing kind stay:
+    lines already billed name them. Its rates are changed only by a new rate."""
+    scoping.require(by, Cap.FEE_CONFIGURE, item.project_id)
+    name = name.strip()
+    if not name:
+        raise DomainError("fee_item_name_required", _("请填写收费项目名称"), field="name", rule="FEE-1")
+    if item.kind == FeeKind.METERED and not unit.strip():
+        raise DomainError("fee_item_unit_required", _("按表计量的收费项目须填写计量单位"), field="unit", rule="FEE-1")
+    item = FeeItem.objects.select_for_update().get(pk=item.pk)
+    item.name, item.unit = name, unit.strip()
+    item.is_management_fee, item.late_fee_applies, item.active = is_management_fee, late_fee_applies, active
+    item.save(update_fields=["name", "unit", "is_management_fee", "late_fee_applies", "active"])
+    return item
+
+
 def _clean_tiers(tiers: list[dict] | None) -> list[dict]:
     """Tiers as stored: ascending `up_to` (a quantity, the last one None = no limit),
     each with its unit price; amounts as strings, exact."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from propdesk.billing import views
+from propdesk.billing import approval_views, config_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -13,4 +13,15 @@ urlpatterns = [
     path("billing/arrears/", views.arrears, name="arrears"),
     path("billing/close/", views.close, name="close"),
     path("billing/close/<int:pk>/", views.close_print, name="close-print"),
+    # Fee configuration (FEE-1), corrections with approval (FEE-3/4/5), disputes (FEE-4)
+    path("billing/fees/", config_views.fee_items, name="fee-items"),
+    path("billing/fees/<int:pk>/", config_views.fee_item, name="fee-item"),
+    path("billing/policy/", config_views.policy, name="policy"),
+    path("billing/houses/<int:house_id>/adjust/", approval_views.adjust, name="adjust"),
+    path("billing/approvals/", approval_views.approval_list, name="approvals"),
+    path("billing/approvals/<int:pk>/", approval_views.approval, name="approval"),
+    path("billing/approvals/<int:pk>/decide/", approval_views.approval_decide, name="approval-decide"),
+    path("billing/disputes/", approval_views.disputes, name="disputes"),
+    path("billing/disputes/<int:pk>/", approval_views.dispute, name="dispute"),
+    path("billing/houses/<int:house_id>/disputes/", approval_views.house_disputes, name="house-disputes"),
 ]

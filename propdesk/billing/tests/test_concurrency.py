@@ -81,3 +81,23 @@ def test_fee2_workers_on_the_same_month_never_duplicate(world, fees, occupied, s
     assert all(r.status == RunStatus.DONE for r in results)
     assert BillLine.objects.count() == 21 * 2
     assert BillLine.objects.values("house", "item").distinct().count() == 21 * 2
+
+
+def test_fee3_two_approvers_deciding_one_request_at_once_waive_once(world, fees, occupied, staff):
+    """The request row is locked: of a supervisor and a PM approving together, one approves
+    and the other finds it decided — one waiver, never two."""
+    from propdesk.billing.approvals import approval_decide, approval_request
+    from propdesk.billing.choices import ApprovalKind, EntryKind
+    from propdesk.billing.models import ApprovalRequest
+
+    bill_month(world, staff, 2026, 6)
+    line = BillLine.objects.get(house=occupied, item=fees.management)
+    request = approval_request(kind=ApprovalKind.LINE_WAIVER, line=line, amount="50.00", reason="补偿", by=staff.cashier)
+    people = [staff.supervisor, staff.manager] * 5  # each thread takes one (list.pop is atomic)
+    results = race(
+        10, lambda: approval_decide(approval=ApprovalRequest.objects.get(pk=request.pk), approve=True, by=people.pop())
+    )
+    decided = [r for r in results if isinstance(r, ApprovalRequest)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(decided) == 1 and len(refused) == 9 and {e.code for e in refused} == {"approval_decided"}
+    assert Entry.objects.filter(kind=EntryKind.WAIVER).count() == 1

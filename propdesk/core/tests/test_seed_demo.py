@@ -244,3 +244,8 @@ def test_billing_demo_has_a_year_of_bills_gap_free_receipts_and_some_arrears(see
     assert len(owing.rows) > 0 and len({row.bucket for row in owing.rows}) >= 2
     assert PaymentReversal.objects.count() == 1 and Entry.objects.filter(kind="waiver").count() >= 1
     assert Entry.objects.filter(kind="prepayment").exists()
+    # 阳光花园's 审批 queue and 账单异议 pages show something (FEE-3/4/5)
+    from propdesk.billing.models import ApprovalRequest, BillDispute
+
+    assert set(ApprovalRequest.objects.filter(project=first).values_list("status", flat=True)) == {"pending", "approved"}
+    assert BillDispute.objects.filter(project=first, status="upheld").exists()
