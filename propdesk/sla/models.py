@@ -274,6 +274,8 @@ class SlaClock(ProjectScopedModel):
             ),
             # Statistics: clocks per project, kind and start.
             models.Index(fields=["project", "kind", "started_at"], name="sla_clock_stats_idx"),
+            # Reports: clocks due in a period (reports.selectors.clocks_due), per project.
+            models.Index(fields=["project", "deadline_at"], name="sla_clock_deadline_idx"),
         ]
 
     def __str__(self) -> str:
