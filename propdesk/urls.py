@@ -8,6 +8,7 @@ from propdesk.estate import api as estate_api
 from propdesk.notifications import api as notifications_api
 from propdesk.residents import api as residents_api
 from propdesk.sla import api as sla_api
+from propdesk.surveys import api as surveys_api
 
 router = DefaultRouter()
 estate_api.register(router)
@@ -15,6 +16,7 @@ residents_api.register(router)
 notifications_api.register(router)
 desk_api.register(router)
 sla_api.register(router)
+surveys_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),
