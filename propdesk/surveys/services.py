@@ -492,6 +492,7 @@ def rectification_write(
 ) -> Rectification:
     """The reply to an unsatisfied item (客户意见回复表), written after the round closed."""
     scoping.require(by, Cap.SURVEY_MANAGE, survey.project_id)
+    survey = SurveyRound.objects.get(pk=survey.pk)  # the status as it stands now
     if survey.status not in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
         raise DomainError("round_not_closed", _("调查截止后才能填写整改回复（SUR-4）"), field="round", rule="SUR-4")
     if question is not None:

@@ -347,7 +347,16 @@ def questionnaire(request, pk: int):
             return redirect("surveys:questionnaire", found.pk)
     questions = list(found.questions.order_by("position", "id"))
     locked = found.rounds.exclude(status=RoundStatus.DRAFT).exists()
-    context = {"q": found, "questions": questions, "form": QuestionForm(), "locked": locked, "departments": Department.choices}
+    # a company template changes only company-wide (services); others may copy it
+    read_only = found.project_id is None and Cap.SURVEY_MANAGE not in scoping.project_caps(request.user).get(None, frozenset())
+    context = {
+        "q": found,
+        "questions": questions,
+        "form": QuestionForm(),
+        "locked": locked,
+        "read_only": read_only,
+        "departments": Department.choices,
+    }
     return render_page(request, "surveys/questionnaire.html", context, fragment="surveys/_questions.html")
 
 
