@@ -13,6 +13,7 @@ not bound to is 404.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -55,8 +56,8 @@ class ProgressRowOutput(serializers.Serializer):
     households = serializers.IntegerField()
     distributed = serializers.IntegerField()
     returned = serializers.IntegerField()
-    distribution_rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, help_text="发放/户数 %")
-    return_rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, help_text="回收/发放 %")
+    distribution_rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, help_text=_("发放/户数 %"))
+    return_rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, help_text=_("回收/发放 %"))
     distribution_met = serializers.BooleanField()
     return_met = serializers.BooleanField()
 
@@ -97,7 +98,7 @@ class DepartmentResultOutput(serializers.Serializer):
     satisfied = serializers.IntegerField()
     unsatisfied = serializers.IntegerField()
     satisfaction_rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
-    score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, help_text="半年度考核得分（百分制）")
+    score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True, help_text=_("半年度考核得分（百分制）"))
 
 
 class ResultsOutput(serializers.Serializer):
@@ -107,28 +108,28 @@ class ResultsOutput(serializers.Serializer):
 
 
 class AnswerInput(serializers.Serializer):
-    question = serializers.IntegerField(label="题目")
+    question = serializers.IntegerField(label=_("题目"))
     value = serializers.IntegerField(
-        label="答案", required=False, allow_null=True, help_text="满意度 1–4（1 满意…4 不满意）；评分 1–5"
+        label=_("答案"), required=False, allow_null=True, help_text=_("满意度 1–4（1 满意…4 不满意）；评分 1–5")
     )
-    text = serializers.CharField(label="文字意见", required=False, allow_blank=True)
+    text = serializers.CharField(label=_("文字意见"), required=False, allow_blank=True)
 
 
 class ResponseCreateInput(InputSerializer):
-    round = serializers.IntegerField(label="调查")
-    house = serializers.IntegerField(label="房屋")
-    respondent_name = serializers.CharField(label="填表人", required=False, allow_blank=True, max_length=50)
-    answers = AnswerInput(many=True, label="答案")
+    round = serializers.IntegerField(label=_("调查"))
+    house = serializers.IntegerField(label=_("房屋"))
+    respondent_name = serializers.CharField(label=_("填表人"), required=False, allow_blank=True, max_length=50)
+    answers = AnswerInput(many=True, label=_("答案"))
 
 
 class ResidentAnswerInput(InputSerializer):
-    round = serializers.IntegerField(label="调查")
-    house = serializers.IntegerField(label="房屋")
-    answers = AnswerInput(many=True, label="答案")
+    round = serializers.IntegerField(label=_("调查"))
+    house = serializers.IntegerField(label=_("房屋"))
+    answers = AnswerInput(many=True, label=_("答案"))
 
 
 class ResponseOutput(serializers.ModelSerializer):
-    channel = serializers.CharField(help_text="paper 纸质 / online 线上")
+    channel = serializers.CharField(help_text=_("paper 纸质 / online 线上"))
 
     class Meta:
         model = Response

@@ -41,7 +41,7 @@ def options(kind: str) -> list[tuple[int, str]]:
     if kind == QuestionKind.RATING:
         return [(r.value, str(r.label)) for r in Rating]
     if kind == QuestionKind.SCORE:
-        return [(score, f"{score}") for score in range(SCORE_MAX, SCORE_MIN - 1, -1)]
+        return [(score, _("%(n)s分") % {"n": score}) for score in range(SCORE_MAX, SCORE_MIN - 1, -1)]
     return []
 
 

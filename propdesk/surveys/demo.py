@@ -25,7 +25,7 @@ from propdesk.core import scoping
 from propdesk.estate.models import Project
 from propdesk.surveys import selectors, services
 from propdesk.surveys.choices import QuestionKind
-from propdesk.surveys.models import SurveyRound
+from propdesk.surveys.models import Rectification, SurveyRound
 
 QUESTIONS = (
     ("customer_service", "客服人员的服务态度", QuestionKind.RATING),
@@ -145,6 +145,9 @@ def seed_surveys(*, projects: list[Project], staff: dict, rng: random.Random) ->
         survey=january, by=manager, notice=f"{year} 年上半年满意度调查结果已统计，详见各部门满意率，不满意项整改回复另行公告。"
     )
     _back_date(SurveyRound.objects.get(pk=january.pk), start, end)
+    written = dt.datetime.combine(end + dt.timedelta(days=5), dt.time(15), tzinfo=timezone.get_current_timezone())
+    Rectification.objects.filter(round=january).update(written_at=written)
+    Rectification.objects.filter(pk=patrol.pk).update(approved_at=written + dt.timedelta(days=2))
 
     # A half-yearly round in progress; the resident login's house answers online.
     resident_houses = frozenset().union(
