@@ -5,6 +5,7 @@ quarter (004) — and a project may set its own windows instead (CUSTOM)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from django.utils.translation import gettext as _
@@ -22,6 +23,8 @@ PRESET_WINDOWS: dict[str, tuple[Window, ...]] = {
 
 def _day(year: int, text: str) -> dt.date:
     month, day = (int(part) for part in text.split("-"))
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28  # a window on 29 February runs to the 28th in other years
     return dt.date(year, month, day)
 
 

@@ -35,6 +35,11 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
+def meets(part: int, whole: int, target_percent: int) -> bool:
+    """`part` is at least `target_percent` of `whole` (exactly, in integers); never for an empty `whole`."""
+    return whole > 0 and part * 100 >= target_percent * whole
+
+
 def households(project_id: int, *, building_id: int | None = None):
     """The houses a round counts as households (户): those somebody lives in or owns —
     an active occupancy."""
@@ -74,13 +79,12 @@ class ProgressRow:
 
     @property
     def distribution_met(self) -> bool:
-        rate = self.distribution_rate
-        return rate is not None and rate >= self.distribution_target
+        """On the exact share, not the rounded one (59.95% is short of 60%)."""
+        return meets(self.distributed, self.households, self.distribution_target)
 
     @property
     def return_met(self) -> bool:
-        rate = self.return_rate
-        return rate is not None and rate >= self.return_target
+        return meets(self.returned, self.distributed, self.return_target)
 
 
 @dataclass
