@@ -25,6 +25,8 @@ from propdesk.surveys.choices import Department, QuestionKind, RectificationStat
 from propdesk.surveys.forms import QuestionForm, RectificationForm, RoundForm
 from propdesk.surveys.models import Question, Questionnaire, Rectification, SurveyRound
 
+ROUND_ROWS = 60
+
 
 def access_round(user, pk: int, cap: Cap = Cap.SURVEY_VIEW) -> SurveyRound:
     """The one door to a round: 404 for missing and for another project's round alike."""
@@ -84,10 +86,9 @@ def rounds(request):
             else:
                 messages.success(request, _("已新建调查“%(name)s”") % {"name": survey.name})
                 return redirect("surveys:round", survey.pk)
-    rows = [
-        (survey, selectors.progress(survey).total)
-        for survey in SurveyRound.objects.filter(project_id__in=project_ids).select_related("project")[:60]
-    ]
+    listed = list(SurveyRound.objects.filter(project_id__in=project_ids).select_related("project")[:ROUND_ROWS])
+    totals = selectors.progress_totals(listed)
+    rows = [(survey, totals[survey.pk]) for survey in listed]
     schedules = [(p, services.schedule_of(p)) for p in projects]
     context = {"rows": rows, "form": form if projects else None, "schedules": schedules}
     return render_page(request, "surveys/rounds.html", context, status=400 if form.errors else 200)

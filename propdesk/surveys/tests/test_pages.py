@@ -231,3 +231,18 @@ def test_residents_see_published_results_of_their_project_only(rounds):
     services.round_close(survey=rounds.round_b, by=b)
     services.round_publish(survey=rounds.round_b, by=b)
     assert client.get(reverse("surveys:published", args=[rounds.round_b.pk])).status_code == 404
+
+
+def test_round_list_query_count_is_locked(rounds, django_assert_max_num_queries):
+    for _index in range(5):
+        make_round(rounds, rounds.project_a, status="draft")
+    client = page_client(rounds, "supervisor")
+    client.get(reverse("surveys:rounds"))  # warm the session
+    # session, user, memberships, rounds, three totals, form choices, schedules, nav…: not per round
+    with django_assert_max_num_queries(16) as captured:
+        page = client.get(reverse("surveys:rounds"))
+    assert page.status_code == 200 and page.content.decode().count('data-project="') == 6
+    baseline = len(captured)
+    make_round(rounds, rounds.project_a, status="draft")
+    with django_assert_max_num_queries(baseline):
+        client.get(reverse("surveys:rounds"))
