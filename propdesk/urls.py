@@ -9,6 +9,7 @@ from propdesk.estate import api as estate_api
 from propdesk.notifications import api as notifications_api
 from propdesk.residents import api as residents_api
 from propdesk.sla import api as sla_api
+from propdesk.surveys import api as surveys_api
 
 router = DefaultRouter()
 estate_api.register(router)
@@ -17,6 +18,7 @@ notifications_api.register(router)
 desk_api.register(router)
 sla_api.register(router)
 billing_api.register(router)
+surveys_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

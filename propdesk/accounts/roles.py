@@ -51,6 +51,11 @@ class Cap(StrEnum):
     VISIT_RECORD = "visit.record"  # make and record return visits assigned to oneself (VIS-2/5/6)
     VISIT_MANAGE = "visit.manage"  # see and record every return visit of the project (CS supervisor)
     VISIT_REVIEW = "visit.review"  # review return-visit records (VIS-6: the PM)
+    # surveys (满意度调查, SUR-1…4)
+    SURVEY_VIEW = "survey.view"  # rounds, live progress, results and 满意度调查统计表 (head office too: SUR-3 report)
+    SURVEY_ENTER = "survey.enter"  # hand out questionnaires and type in paper answers (SUR-2)
+    SURVEY_MANAGE = "survey.manage"  # build questionnaires, run rounds, publish, write rectifications (SUR-1…4)
+    SURVEY_APPROVE = "survey.approve"  # approve rectification replies (SUR-4: the PM)
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -74,11 +79,21 @@ _LEAD = {
     Cap.VISIT_MANAGE,
 }
 
+# Surveys: assistants hand out and type in; supervisors run rounds; the PM also approves.
+_SURVEY_DESK = {Cap.SURVEY_VIEW, Cap.SURVEY_ENTER}
+_SURVEY_LEAD = _SURVEY_DESK | {Cap.SURVEY_MANAGE}
+
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.ASSISTANT: frozenset(_DESK | _FEE_READ | {Cap.VISIT_RECORD}),
-    Role.SUPERVISOR: frozenset(_DESK | _LEAD | _FEE_LEAD),
+    Role.ASSISTANT: frozenset(_DESK | _FEE_READ | {Cap.VISIT_RECORD} | _SURVEY_DESK),
+    Role.SUPERVISOR: frozenset(_DESK | _LEAD | _FEE_LEAD | _SURVEY_LEAD),
     Role.MANAGER: frozenset(
-        _DESK | _LEAD | {Cap.SLA_CONFIGURE, Cap.VISIT_REVIEW} | _FEE_LEAD | {Cap.FEE_BILL, Cap.FEE_CONFIGURE}
+        _DESK
+        | _LEAD
+        | {Cap.SLA_CONFIGURE, Cap.VISIT_REVIEW}
+        | _FEE_LEAD
+        | {Cap.FEE_BILL, Cap.FEE_CONFIGURE}
+        | _SURVEY_LEAD
+        | {Cap.SURVEY_APPROVE}
     ),
     Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD | {Cap.REPAIR_GRAB}),
     Role.GUARD: frozenset(_ALL_VIEW | _FIELD),
@@ -87,7 +102,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
         _ALL_VIEW | {Cap.DATA_EXPORT, Cap.TICKET_VIEW, Cap.TICKET_CREATE} | {Cap.FEE_VIEW, Cap.FEE_COLLECT, Cap.FEE_BILL}
     ),
     Role.ARCHIVIST: frozenset((_DESK - {Cap.TICKET_DISPATCH}) | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.DATA_IMPORT}),
-    Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ),
+    Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ | {Cap.SURVEY_VIEW}),
     Role.ADMIN: frozenset(set(Cap)),
 }
 

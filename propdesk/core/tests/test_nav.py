@@ -19,12 +19,21 @@ FEE_READ = {"billing:desk", "billing:arrears", "billing:notices", "billing:dispu
 FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close", "billing:approvals"}  # FEE_BILL; FEE_COLLECT
 FEE_CONF = {"billing:fee-items", "billing:policy"}  # FEE_CONFIGURE
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
-EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS | FEES | FEE_CONF
+SURVEY_READ, SURVEY_BUILD = {"surveys:rounds", "surveys:rectifications"}, {"surveys:questionnaires"}  # SURVEY_VIEW; SURVEY_MANAGE
+EVERY_PAGE = (
+    DESK
+    | {"residents:imports", "repairs:pool", "repairs:unfinished"}
+    | VISITS
+    | FEES
+    | FEE_CONF
+    | SURVEY_READ
+    | SURVEY_BUILD
+)
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ,
+    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | SURVEY_READ,
     "supervisor": EVERY_PAGE - {"followup:review"} - FEE_RUN - FEE_CONF,
     "manager": EVERY_PAGE,
     "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"},
@@ -32,12 +41,12 @@ SHOWN = {
     "cleaner": EVERY_STAFF | FIELD,
     "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES,
     "archivist": DESK | {"residents:imports"},
-    "head_office": EVERY_STAFF | HEAD_OFFICE | FEE_READ,
+    "head_office": EVERY_STAFF | HEAD_OFFICE | FEE_READ | SURVEY_READ,
     "admin": EVERY_PAGE,
-    "resident": {"core:home", "notifications:inbox"},
+    "resident": {"core:home", "notifications:inbox", "surveys:mine"},
 }
-URL_NAMES = {reverse(name): name for name in EVERY_PAGE}
-SOON = ("满意度调查", "装修管理", "前台登记", "通知公告", "巡查与交接班")
+URL_NAMES = {reverse(name): name for name in EVERY_PAGE | {"surveys:mine"}}
+SOON = ("装修管理", "前台登记", "通知公告", "巡查与交接班")
 
 
 def _user(world, role):
