@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from propdesk.bankcollect import api as bankcollect_api
 from propdesk.desk import api as desk_api
 from propdesk.estate import api as estate_api
 from propdesk.notifications import api as notifications_api
@@ -15,6 +16,7 @@ residents_api.register(router)
 notifications_api.register(router)
 desk_api.register(router)
 sla_api.register(router)
+bankcollect_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),
