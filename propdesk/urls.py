@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from propdesk.bankcollect import api as bankcollect_api
 from propdesk.billing import api as billing_api
 from propdesk.desk import api as desk_api
 from propdesk.estate import api as estate_api
@@ -19,6 +20,7 @@ desk_api.register(router)
 sla_api.register(router)
 billing_api.register(router)
 surveys_api.register(router)
+bankcollect_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),
