@@ -51,6 +51,9 @@ class Cap(StrEnum):
     VISIT_RECORD = "visit.record"  # make and record return visits assigned to oneself (VIS-2/5/6)
     VISIT_MANAGE = "visit.manage"  # see and record every return visit of the project (CS supervisor)
     VISIT_REVIEW = "visit.review"  # review return-visit records (VIS-6: the PM)
+    # metering (抄表, issue 5 item 2)
+    METER_READ = "meter.read"  # reading rounds, enter and import readings, print reading sheets
+    METER_CONFIRM = "meter.confirm"  # confirm or reject anomalous readings, register and replace meters
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -90,6 +93,17 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ),
     Role.ADMIN: frozenset(set(Cap)),
 }
+
+# metering (issue 5 item 2): assistants, engineers and cashiers read meters; the CS
+# supervisor and the PM also confirm anomalies and manage meters.
+for _role, _caps in {
+    Role.ASSISTANT: {Cap.METER_READ},
+    Role.ENGINEER: {Cap.METER_READ},
+    Role.CASHIER: {Cap.METER_READ},
+    Role.SUPERVISOR: {Cap.METER_READ, Cap.METER_CONFIRM},
+    Role.MANAGER: {Cap.METER_READ, Cap.METER_CONFIRM},
+}.items():
+    ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
 
 
 def caps_of(role: str) -> frozenset[Cap]:
