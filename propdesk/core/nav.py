@@ -72,6 +72,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("billing:notices", _("缴费通知单"), (Cap.FEE_VIEW,)),
     NavEntry("billing:runs", _("月度出账"), (Cap.FEE_BILL,)),
     NavEntry("billing:close", _("收银日结"), (Cap.FEE_COLLECT,)),
+    NavEntry("metering:rounds", _("抄表"), (Cap.METER_READ,)),
     NavEntry(None, _("装修管理")),
     NavEntry(None, _("前台登记")),
     NavEntry(None, _("通知公告")),

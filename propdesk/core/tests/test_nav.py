@@ -18,18 +18,19 @@ VISITS = {"followup:todo", "followup:review"}  # record return visits; review th
 FEE_READ = {"billing:desk", "billing:arrears", "billing:notices"}  # FEE_VIEW
 FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close"}  # FEE_BILL; FEE_COLLECT
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
-EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS | FEES
+METERS = {"metering:rounds"}  # METER_READ
+EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS | FEES | METERS
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ,
+    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | METERS,
     "supervisor": EVERY_PAGE - {"followup:review"} - FEE_RUN,
     "manager": EVERY_PAGE,
-    "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"},
+    "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"} | METERS,
     "guard": EVERY_STAFF | FIELD | {"residents:overview"},
     "cleaner": EVERY_STAFF | FIELD,
-    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES,
+    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES | METERS,
     "archivist": DESK | {"residents:imports"},
     "head_office": EVERY_STAFF | HEAD_OFFICE | FEE_READ,
     "admin": EVERY_PAGE,
