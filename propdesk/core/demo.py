@@ -642,6 +642,12 @@ class _Generator:
             for key, count in seed_billing(projects=projects, staff=staff, rng=self.rng).items():
                 report.counts[key] += count
             self.progress(f"收费: {report.counts['billing.Payment']} 收款 ({time.monotonic() - started:.1f}s)")
+            from propdesk.metering.demo import seed_metering  # meters and readings (issue 5 item 2)
+
+            started = time.monotonic()
+            for key, count in seed_metering(projects=projects, staff=staff, rng=self.rng).items():
+                report.counts[key] += count
+            self.progress(f"抄表: {report.counts['metering.Reading']} 读数 ({time.monotonic() - started:.1f}s)")
         else:
             # The large (benchmark) scale: 2,000,000 tickets over 24 months, written with COPY
             # (propdesk.core.demo_tickets) — the desk services take milliseconds a ticket.
