@@ -245,7 +245,7 @@ def round_close(*, reading_round: ReadingRound, by) -> ReadingRound:
 def round_meters(reading_round: ReadingRound):
     """The meters a round reads: the active house and common meters of its buildings, in
     stair and floor order (the way the reader walks)."""
-    from django.db.models import Q
+    from django.db.models import F, Q
 
     building_ids = list(reading_round.buildings.values_list("pk", flat=True))
     return (
@@ -253,7 +253,7 @@ def round_meters(reading_round: ReadingRound):
         .filter(Q(house__building_id__in=building_ids) | Q(building_id__in=building_ids))
         .select_related("house", "house__building", "house__entrance", "building", "item")
         .order_by(
-            "house__building__number",
+            F("house__building__number").asc(nulls_last=True),  # common meters after the houses
             "building__number",
             "house__entrance__number",
             "house__floor",
