@@ -13,4 +13,7 @@ urlpatterns = [
     path("metering/rounds/<int:pk>/import/", views.round_import, name="round-import"),
     path("metering/anomalies/", views.anomalies, name="anomalies"),
     path("metering/readings/<int:pk>/decide/", views.reading_decide, name="reading-decide"),
+    path("metering/meters/", views.meters, name="meters"),
+    path("metering/meters/<int:pk>/replace/", views.meter_replace, name="meter-replace"),
+    path("metering/houses/<int:house_id>/custody-start/", views.custody_start, name="custody-start"),
 ]

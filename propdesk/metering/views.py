@@ -8,8 +8,10 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +22,8 @@ from propdesk.core import scoping
 from propdesk.core.console import render_page, selected_project_ids
 from propdesk.core.errors import DomainError
 from propdesk.core.excel import XLSX, xlsx_response
-from propdesk.estate.models import Building
+from propdesk.estate.choices import HouseStatus
+from propdesk.estate.models import Building, House
 from propdesk.metering import imports, services
 from propdesk.metering.models import Meter, Reading, ReadingRound
 from propdesk.metering.selectors import held_readings, round_sheet
@@ -205,3 +208,89 @@ def reading_decide(request, pk: int):
         messages.error(request, f"{reading.meter}：{exc.message}")
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/metering/") and "//" not in back else "metering:anomalies")
+
+
+# -- Meters: list, replacement, custody start readings -------------------------------------------
+
+
+@login_required
+def meters(request):
+    """水电表: the meters of a building (or all of the selected projects), with the last
+    reading; links to replace one (supervisors) and to record custody start readings."""
+    project_ids = _projects(request, Cap.METER_READ)
+    buildings = Building.objects.filter(project_id__in=project_ids).select_related("project").order_by("project", "number")
+    building_id = request.GET.get("building", "")
+    rows = Meter.objects.filter(project_id__in=project_ids, replaced_on__isnull=True).select_related(
+        "project", "house", "building", "item"
+    )
+    building = None
+    if building_id.isdigit():
+        building = scoping.access(Building.objects.all(), request.user, Cap.METER_READ, pk=int(building_id))
+        rows = rows.filter(Q(house__building=building) | Q(building=building))
+    rows = list(
+        rows.order_by("project", F("house__building__number").asc(nulls_last=True), "house__floor", "house__room", "kind")[:500]
+    )
+    last = {}
+    for reading in (
+        Reading.objects.filter(meter__in=rows, current=True, purpose="round")
+        .exclude(status="rejected")
+        .order_by("meter_id", "-round__period", "-id")
+        .only("meter_id", "value", "read_on")
+    ):
+        last.setdefault(reading.meter_id, reading)
+    context = {
+        "rows": [(meter, last.get(meter.pk)) for meter in rows],
+        "buildings": buildings,
+        "building": building,
+        "confirmable": scoping.visible_project_ids(request.user, Cap.METER_CONFIRM),
+        "house_changers": scoping.visible_project_ids(request.user, Cap.HOUSE_CHANGE),
+    }
+    return render_page(request, "metering/meters.html", context)
+
+
+@login_required
+def meter_replace(request, pk: int):
+    """换表: the old meter's final reading, the new meter's serial and initial reading."""
+    meter = scoping.access(Meter.objects.select_related("project", "house"), request.user, Cap.METER_CONFIRM, pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.meter_replace(
+                meter=meter,
+                final_reading=request.POST.get("final_reading", ""),
+                serial=request.POST.get("serial", ""),
+                initial_reading=request.POST.get("initial_reading") or "0",
+                by=request.user,
+            )
+            messages.success(request, _("已登记换表"))
+            return redirect("metering:meters")
+        except DomainError as exc:
+            error = exc.message
+    return render_page(request, "metering/meter_replace.html", {"meter": meter, "error": error}, status=400 if error else 200)
+
+
+@login_required
+def custody_start(request, house_id: int):
+    """MOV-6: put a house in custody (托管) with its meters' start readings — or, for a
+    house already in custody, record them."""
+    house = scoping.access(House.objects.select_related("project"), request.user, Cap.HOUSE_CHANGE, pk=house_id)
+    scoping.require(request.user, Cap.METER_READ, house.project_id)
+    house_meters = list(Meter.objects.filter(house=house, replaced_on__isnull=True).order_by("kind"))
+    error = None
+    if request.method == "POST":
+        values = {m.pk: request.POST.get(f"meter-{m.pk}", "").strip() for m in house_meters}
+        values = {pk: value for pk, value in values.items() if value}
+        try:
+            if not values:
+                raise DomainError("reading_required", _("请填写起始读数"), field="value", rule="MOV-6")
+            if house.status == HouseStatus.CUSTODY:
+                services.custody_start_record(house=house, values=values, by=request.user)
+            else:
+                reason = request.POST.get("reason", "").strip() or _("签订托管协议")
+                services.house_custody_start(house=house, reason=reason, values=values, by=request.user)
+            messages.success(request, _("已登记托管起始读数（MOV-6）"))
+            return redirect(f"{reverse('metering:meters')}?building={house.building_id}")
+        except DomainError as exc:
+            error = exc.message
+    context = {"house": house, "meters": house_meters, "error": error, "in_custody": house.status == HouseStatus.CUSTODY}
+    return render_page(request, "metering/custody_start.html", context, status=400 if error else 200)

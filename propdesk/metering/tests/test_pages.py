@@ -215,3 +215,41 @@ def test_import_refuses_a_file_that_is_not_xlsx(both):
     upload.name = "x.xlsx"
     response = page_client(both, "assistant").post(reverse("metering:round-import", args=[both.a.round.pk]), {"file": upload})
     assert response.status_code == 400 and ".xlsx" in response.content.decode()
+
+
+def test_meters_page_permission_matrix(both):
+    def act(client, cell):
+        response = client.get(reverse("metering:meters"))
+        project = cell.pick(both.project_a, both.project_b)
+        return response, f'data-project="{project.pk}"' in response.content.decode()
+
+    check_page_matrix(both, READERS, act)
+
+
+def test_meter_replace_page_permission_matrix(both):
+    _door(
+        both,
+        CONFIRMERS,
+        lambda client, cell: client.get(reverse("metering:meter-replace", args=[cell.pick(both.a, both.b).power_meter.pk])),
+    )
+
+
+def test_fee1_replacement_from_the_page_refuses_a_negative_usage(both):
+    client = page_client(both, "supervisor")
+    url = reverse("metering:meter-replace", args=[both.a.water_meter.pk])
+    refused = client.post(url, {"final_reading": "100", "serial": "W-NEW"})
+    assert refused.status_code == 400 and "负用量" in refused.content.decode()
+    assert client.post(url, {"final_reading": "151", "serial": "W-NEW"}).status_code == 302
+
+
+def test_mov6_custody_start_page_puts_the_house_in_custody_with_its_readings(both):
+    client = page_client(both, "assistant")
+    url = reverse("metering:custody-start", args=[both.house_a.pk])
+    assert client.get(url).status_code == 200
+    assert page_client(both, "engineer").get(url).status_code == 404  # reads meters, does not change houses
+    response = client.post(url, {f"meter-{both.a.water_meter.pk}": "150.5", "reason": "托管协议"})
+    assert response.status_code == 302
+    both.house_a.refresh_from_db()
+    assert both.house_a.status == "custody"
+    start = Reading.objects.get(meter=both.a.water_meter, purpose="custody_start")
+    assert start.value == 150.5 and start.round is None
