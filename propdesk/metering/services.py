@@ -365,7 +365,7 @@ def reading_record(
     kept). The usage and the anomalies are worked out here; an anomaly holds the reading."""
     scoping.require(by, Cap.METER_READ, reading_round.project_id)
     value = _number(value, field="value", label=_("读数"))
-    meter = Meter.objects.select_for_update().select_related("house").get(pk=meter.pk)
+    meter = Meter.objects.select_for_update().get(pk=meter.pk)  # no join: PostgreSQL locks no outer join
     reading_round = ReadingRound.objects.get(pk=reading_round.pk)
     if not reading_round.is_open:
         raise DomainError("reading_round_closed", _("本轮抄表已结束"), field="round")

@@ -117,3 +117,11 @@ def test_schema_lists_the_metering_endpoints(both):
         "/api/v1/readings/{id}/reject/",
     ):
         assert path in schema["paths"], path
+
+
+def test_meter_capabilities_by_role():
+    from propdesk.accounts.roles import ROLE_CAPS, Cap
+
+    held = {cap: {role for role, caps in ROLE_CAPS.items() if cap in caps} for cap in (Cap.METER_READ, Cap.METER_CONFIRM)}
+    assert held[Cap.METER_READ] == READERS
+    assert held[Cap.METER_CONFIRM] == CONFIRMERS
