@@ -7,6 +7,7 @@ from propdesk.bankcollect import api as bankcollect_api
 from propdesk.billing import api as billing_api
 from propdesk.desk import api as desk_api
 from propdesk.estate import api as estate_api
+from propdesk.metering import api as metering_api
 from propdesk.notifications import api as notifications_api
 from propdesk.residents import api as residents_api
 from propdesk.sla import api as sla_api
@@ -21,6 +22,7 @@ sla_api.register(router)
 billing_api.register(router)
 surveys_api.register(router)
 bankcollect_api.register(router)
+metering_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

@@ -56,6 +56,9 @@ class Cap(StrEnum):
     SURVEY_ENTER = "survey.enter"  # hand out questionnaires and type in paper answers (SUR-2)
     SURVEY_MANAGE = "survey.manage"  # build questionnaires, run rounds, publish, write rectifications (SUR-1…4)
     SURVEY_APPROVE = "survey.approve"  # approve rectification replies (SUR-4: the PM)
+    # metering (抄表, issue 5 item 2)
+    METER_READ = "meter.read"  # reading rounds, enter and import readings, print reading sheets
+    METER_CONFIRM = "meter.confirm"  # confirm or reject anomalous readings, register and replace meters
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -105,6 +108,17 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ | {Cap.SURVEY_VIEW}),
     Role.ADMIN: frozenset(set(Cap)),
 }
+
+# metering (issue 5 item 2): assistants, engineers and cashiers read meters; the CS
+# supervisor and the PM also confirm anomalies and manage meters.
+for _role, _caps in {
+    Role.ASSISTANT: {Cap.METER_READ},
+    Role.ENGINEER: {Cap.METER_READ},
+    Role.CASHIER: {Cap.METER_READ},
+    Role.SUPERVISOR: {Cap.METER_READ, Cap.METER_CONFIRM},
+    Role.MANAGER: {Cap.METER_READ, Cap.METER_CONFIRM},
+}.items():
+    ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
 
 
 def caps_of(role: str) -> frozenset[Cap]:

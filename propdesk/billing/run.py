@@ -15,6 +15,10 @@ for each monthly fee item at the rate in force on the first day of the month, du
   keeps the last house done, so a run that stopped (a crash, a deploy) resumes after it.
   Only one run of a project and month runs at a time. Each batch is a few queries and two
   bulk inserts, whatever its size.
+- **Metered items** (water, electricity, gas — FEE-1) are billed from the month's
+  confirmed meter readings (propdesk.metering.billing): quantity = usage × multiplier,
+  priced by `metered_amount` (tiers). A held reading holds its line back and a meter
+  without a reading is listed as missing; a later run adds the line once it is there.
 - **Preview** computes the same lines without writing.
 - Prepaid credit of the houses billed is applied to their new lines (and anything older).
 """
@@ -36,7 +40,7 @@ from propdesk.billing.choices import MONTHLY_KINDS, BillKind, FeeKind, LineSourc
 from propdesk.billing.ledger import lock_house
 from propdesk.billing.models import Bill, BillingPolicy, BillingRun, BillLine, Entry, FeeItem
 from propdesk.billing.payments import credit_apply_locked
-from propdesk.billing.rates import RateTable, billing_policy
+from propdesk.billing.rates import RateTable, billing_policy, metered_amount
 from propdesk.core import scoping
 from propdesk.core.errors import DomainError
 from propdesk.core.money import ZERO, money, quantity
@@ -84,6 +88,8 @@ class Plan:
     lines: list[PlannedLine] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     missing_rates: set[tuple[str, str]] = field(default_factory=set)
+    missing_readings: set[tuple[str, str]] = field(default_factory=set)  # (item code, house code)
+    held_readings: set[tuple[str, str]] = field(default_factory=set)  # (item code, house code)
 
 
 class Planner:
@@ -98,10 +104,13 @@ class Planner:
         self.rates = RateTable(self.items, period)
         self.cutoff = dt.datetime.combine(_next_month(period), dt.time(0), tzinfo=timezone.get_current_timezone())
         self.month_label = f"{period.year}年{period.month}月"
+        from propdesk.metering.billing import MeteredPlanner
+
+        self.metered = MeteredPlanner(project, period)
 
     def houses(self, after: int, limit: int) -> list[dict]:
         rows = House.objects.filter(project=self.project, pk__gt=after).order_by("pk")
-        return list(rows.values("pk", "area", "usage", "sold", "status")[:limit])
+        return list(rows.values("pk", "code", "area", "usage", "sold", "status")[:limit])
 
     def statuses(self, houses: list[dict]) -> dict[int, str]:
         """Each house's status at the end of the month (MOV-14 history), else its current one."""
@@ -130,6 +139,7 @@ class Planner:
     def plan(self, houses: list[dict]) -> Plan:
         plan = Plan()
         statuses = self.statuses(houses)
+        metered = self.metered.batch([h["pk"] for h in houses])
         for house in houses:
             status = statuses[house["pk"]]
             treatment = self.treatment(house, status)
@@ -159,7 +169,39 @@ class Planner:
                 plan.lines.append(
                     PlannedLine(house["pk"], item.pk, payer, qty, price, line_percent, amount, rate.pk, description[:100])
                 )
+            for use in metered.get(house["pk"], ()):
+                self._plan_metered(plan, house, use, payer, percent, note)
         return plan
+
+    def _plan_metered(self, plan: Plan, house: dict, use, payer: str, percent: int, note: str) -> None:
+        """A metered item's line from the month's confirmed readings (FEE-1, FEE-2)."""
+        from propdesk.metering.billing import HELD, MISSING
+
+        item = use.item
+        if use.state == HELD:
+            plan.held_readings.add((item.code, house["code"]))
+            plan.skipped["held_reading"] += 1
+            return
+        if use.state == MISSING:
+            plan.missing_readings.add((item.code, house["code"]))
+            plan.skipped["no_reading"] += 1
+            return
+        rate = self.metered.rates.get(item.pk, house["usage"])
+        if rate is None:
+            plan.missing_rates.add((item.code, house["usage"]))
+            plan.skipped["no_rate"] += 1
+            return
+        qty = quantity(use.quantity)
+        full = metered_amount(rate, qty)
+        amount = money(full * Decimal(percent) / 100)
+        if amount <= 0:
+            plan.skipped["zero"] += 1
+            return
+        price = money(rate.unit_price) if not rate.tiers else money(full / qty)  # tiers: the average price
+        description = f"{item.name} {self.month_label} {qty.normalize():f}{item.unit}"
+        if note:
+            description += f"（{note}）"
+        plan.lines.append(PlannedLine(house["pk"], item.pk, payer, qty, price, percent, amount, rate.pk, description[:100]))
 
 
 def _existing_lines(house_ids: list[int], period: dt.date) -> set[tuple[int, int]]:
@@ -338,6 +380,8 @@ class RunPreview:
     by_payer: dict[str, Decimal] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)  # unsold / not_handed_over / no_rate / zero
     missing_rates: list[tuple[str, str]] = field(default_factory=list)  # (item code, usage)
+    missing_readings: list[tuple[str, str]] = field(default_factory=list)  # (item code, house code)
+    held_readings: list[tuple[str, str]] = field(default_factory=list)  # (item code, house code): awaiting confirmation
 
 
 def billing_run_preview(*, project: Project, month: dt.date, by, batch_size: int = 2000) -> RunPreview:
@@ -346,10 +390,12 @@ def billing_run_preview(*, project: Project, month: dt.date, by, batch_size: int
     scoping.require(by, Cap.FEE_BILL, project.pk)
     period = _period_of(month)
     planner = Planner(project, period)
-    names = {item.pk: (item.code, item.name) for item in planner.items}
+    names = {item.pk: (item.code, item.name) for item in [*planner.items, *planner.metered.items]}
     preview = RunPreview(period=period, due_date=due_date_for(project, period, planner.policy))
     skipped: dict[str, int] = defaultdict(int)
     missing: set[tuple[str, str]] = set()
+    missing_readings: set[tuple[str, str]] = set()
+    held_readings: set[tuple[str, str]] = set()
     billed: set[int] = set()
     cursor = 0
     while houses := planner.houses(cursor, batch_size):
@@ -360,6 +406,8 @@ def billing_run_preview(*, project: Project, month: dt.date, by, batch_size: int
         for reason, count in plan.skipped.items():
             skipped[reason] += count
         missing |= plan.missing_rates
+        missing_readings |= plan.missing_readings
+        held_readings |= plan.held_readings
         for p in plan.lines:
             if (p.house_id, p.item_id) in existing:
                 preview.already_issued += 1
@@ -375,4 +423,6 @@ def billing_run_preview(*, project: Project, month: dt.date, by, batch_size: int
     preview.houses_billed = len(billed)
     preview.skipped = dict(skipped)
     preview.missing_rates = sorted(missing)
+    preview.missing_readings = sorted(missing_readings)
+    preview.held_readings = sorted(held_readings)
     return preview

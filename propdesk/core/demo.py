@@ -118,6 +118,7 @@ DEMO_MODULES = (
     ("收费", "propdesk.billing.demo.seed_billing"),  # fees: runs, payments, arrears (issue 5)
     ("满意度调查", "propdesk.surveys.demo.seed_surveys"),  # SUR-1…4
     ("银行托收", "propdesk.bankcollect.demo.seed_bankcollect"),  # issue 5 item 9
+    ("抄表", "propdesk.metering.demo.seed_metering"),  # meters and readings (issue 5 item 2)
 )
 DEMO_URL = "http://127.0.0.1:8000"
 COMPANY_NAME = "阳光物业服务有限公司"

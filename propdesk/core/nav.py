@@ -80,6 +80,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("billing:fee-items", _("收费标准"), (Cap.FEE_CONFIGURE,)),
     NavEntry("billing:policy", _("出账规则"), (Cap.FEE_CONFIGURE,)),
     NavEntry("bankcollect:batches", _("银行托收"), (Cap.FEE_VIEW,)),
+    NavEntry("metering:rounds", _("抄表"), (Cap.METER_READ,)),
     NavEntry(None, _("装修管理")),
     NavEntry(None, _("前台登记")),
     NavEntry(None, _("通知公告")),

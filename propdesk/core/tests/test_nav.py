@@ -20,6 +20,7 @@ FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close", "billing:approvals"}  #
 FEE_CONF = {"billing:fee-items", "billing:policy"}  # FEE_CONFIGURE
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
 SURVEY_READ, SURVEY_BUILD = {"surveys:rounds", "surveys:rectifications"}, {"surveys:questionnaires"}  # SURVEY_VIEW; SURVEY_MANAGE
+METERS = {"metering:rounds"}  # METER_READ
 EVERY_PAGE = (
     DESK
     | {"residents:imports", "repairs:pool", "repairs:unfinished"}
@@ -28,18 +29,19 @@ EVERY_PAGE = (
     | FEE_CONF
     | SURVEY_READ
     | SURVEY_BUILD
+    | METERS
 )
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | SURVEY_READ,
+    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | SURVEY_READ | METERS,
     "supervisor": EVERY_PAGE - {"followup:review"} - FEE_RUN - FEE_CONF,
     "manager": EVERY_PAGE,
-    "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"},
+    "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"} | METERS,
     "guard": EVERY_STAFF | FIELD | {"residents:overview"},
     "cleaner": EVERY_STAFF | FIELD,
-    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES,
+    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES | METERS,
     "archivist": DESK | {"residents:imports"},
     "head_office": EVERY_STAFF | HEAD_OFFICE | FEE_READ | SURVEY_READ,
     "admin": EVERY_PAGE,

@@ -235,7 +235,8 @@ def test_billing_demo_has_a_year_of_bills_gap_free_receipts_and_some_arrears(see
     from propdesk.billing.models import BillingRun, Entry, Payment, PaymentReversal
 
     first, second = Project.objects.order_by("pk")[:2]
-    assert BillingRun.objects.filter(project=first).count() == 12 and BillingRun.objects.filter(project=second).count() == 6
+    months = BillingRun.objects.values("period").distinct()  # the metering demo runs its three months again
+    assert months.filter(project=first).count() == 12 and months.filter(project=second).count() == 6
     for project in (first, second):
         numbers = list(Payment.objects.filter(project=project).order_by("number").values_list("number", flat=True))
         assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 50  # receipts gap-free
