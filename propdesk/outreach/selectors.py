@@ -37,7 +37,7 @@ def next_month(month: dt.date) -> dt.date:
 
 
 def parse_month(value: str | None) -> dt.date:
-    """"2026-11" → 2026-11-01; anything else → this month."""
+    """ "2026-11" → 2026-11-01; anything else → this month."""
     try:
         year, month = (value or "").split("-")
         return dt.date(int(year), int(month), 1)
