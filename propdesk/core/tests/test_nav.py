@@ -15,15 +15,17 @@ TICKETS = {"desk:contact-new", "emergency:new", "desk:contacts", "desk:tickets",
 FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
 VISITS = {"followup:todo", "followup:review"}  # record return visits; review them (the PM)
+OUTREACH = {"outreach:visits", "outreach:care"}  # proactive visits, customer care (VISIT_RECORD)
+OUTREACH_PROGRESS = {"outreach:progress"}  # VISIT_MANAGE
 FEE_READ = {"billing:desk", "billing:arrears", "billing:notices"}  # FEE_VIEW
 FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close"}  # FEE_BILL; FEE_COLLECT
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
-EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS | FEES
+EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS | FEES | OUTREACH | OUTREACH_PROGRESS
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ,
+    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | OUTREACH,
     "supervisor": EVERY_PAGE - {"followup:review"} - FEE_RUN,
     "manager": EVERY_PAGE,
     "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"},
