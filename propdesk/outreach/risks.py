@@ -57,11 +57,20 @@ def _start(on: dt.date, days: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(on - dt.timedelta(days=days - 1), dt.time.min))
 
 
-def households_risks(house_ids: Iterable[int], *, on: dt.date | None = None) -> dict[int, list[RiskFlag]]:
-    """{house id: its flags} for the houses that have any, as of the end of day `on` (today)."""
-    ids = list(house_ids)
-    if not ids:
-        return {}
+def households_risks(
+    house_ids: Iterable[int] | None = None, *, project_id: int | None = None, on: dt.date | None = None
+) -> dict[int, list[RiskFlag]]:
+    """{house id: its flags} for the houses that have any, as of the end of day `on`
+    (today): the given houses, or every house of `project_id` (no long id list to send)."""
+    if house_ids is not None:
+        ids = list(house_ids)
+        if not ids:
+            return {}
+        houses = Q(house_id__in=ids)
+    elif project_id is not None:
+        houses = Q(project_id=project_id, house__isnull=False)
+    else:
+        raise ValueError("households_risks needs house ids or a project")
     on = on or timezone.localdate()
     end = timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
     flags: dict[int, list[RiskFlag]] = defaultdict(list)
@@ -69,7 +78,7 @@ def households_risks(house_ids: Iterable[int], *, on: dt.date | None = None) -> 
 
     complaints = (
         Ticket.objects.filter(
-            live, house_id__in=ids, type=TicketType.COMPLAINT, created_at__gte=_start(on, COMPLAINT_DAYS), created_at__lt=end
+            live, houses, type=TicketType.COMPLAINT, created_at__gte=_start(on, COMPLAINT_DAYS), created_at__lt=end
         )
         .values("house_id")
         .annotate(n=Count("id"))
@@ -85,9 +94,7 @@ def households_risks(house_ids: Iterable[int], *, on: dt.date | None = None) -> 
         )
 
     repairs = (
-        Ticket.objects.filter(
-            live, house_id__in=ids, type=TicketType.REPAIR, created_at__gte=_start(on, REPAIR_DAYS), created_at__lt=end
-        )
+        Ticket.objects.filter(live, houses, type=TicketType.REPAIR, created_at__gte=_start(on, REPAIR_DAYS), created_at__lt=end)
         .exclude(category="")
         .values("house_id", "category")
         .annotate(n=Count("id"))
@@ -106,7 +113,7 @@ def households_risks(house_ids: Iterable[int], *, on: dt.date | None = None) -> 
     since = months_before(on, SATISFACTION_MONTHS)
     since_at = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     returns = (
-        ReturnVisit.objects.filter(house_id__in=ids, status=VisitStatus.DONE, done_at__gte=since_at, done_at__lt=end)
+        ReturnVisit.objects.filter(houses, status=VisitStatus.DONE, done_at__gte=since_at, done_at__lt=end)
         .values("house_id")
         .annotate(
             unsatisfied=Count("id", filter=Q(satisfied=False)),
@@ -124,7 +131,7 @@ def households_risks(house_ids: Iterable[int], *, on: dt.date | None = None) -> 
         if averages:
             scores[row["house_id"]].append((sum(averages) / len(averages), row["n"]))
     proactive = (
-        ProactiveVisit.objects.filter(house_id__in=ids, visited_on__gte=since, visited_on__lte=on)
+        ProactiveVisit.objects.filter(houses, visited_on__gte=since, visited_on__lte=on)
         .values("house_id")
         .annotate(unsatisfied=Count("id", filter=Q(satisfaction__lte=UNSATISFIED_AT_MOST)), n=Count("id"), s=Avg("satisfaction"))
     )

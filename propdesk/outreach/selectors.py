@@ -104,7 +104,7 @@ def suggested_households(*, project_id: int, visitor, month: dt.date, size: int 
     policy = outreach_policy(project_id)
     size = size if size is not None else policy.assistant_quota
     houses = list(visit_candidates(project_id, month, policy.recent_days))
-    flags = households_risks([h.pk for h in houses], on=month - dt.timedelta(days=1))
+    flags = households_risks(project_id=project_id, on=month - dt.timedelta(days=1))
     rng = random.Random(f"outreach:{project_id}:{month:%Y-%m}:{visitor.pk}")
     flagged = balanced([h for h in houses if h.pk in flags], rng)
     others = balanced([h for h in houses if h.pk not in flags], rng)

@@ -162,3 +162,17 @@ def test_house_page_shows_the_household_360(world, data):
 def test_visit_print(world, data):
     response = page_client(world, "supervisor").get(reverse("outreach:visit-print") + "?month=2026-11")
     assert response.status_code == 200 and "访问客户记录表" in response.content.decode() and "意见a" in response.content.decode()
+
+
+def test_caller_panel_shows_the_household_risk_flags(world, data):
+    from propdesk.desk.choices import TicketType
+
+    from .conftest import at, ticket_on
+
+    client = page_client(world, "assistant")
+    panel = client.get(reverse("desk:caller-panel"), {"house": world.house_a.pk}).content.decode()
+    assert "重复投诉" not in panel
+    for day in (2, 9):
+        ticket_on(world, world.house_a, type=TicketType.COMPLAINT, category="cleaning", when=at(2026, 11, day))
+    panel = client.get(reverse("desk:caller-panel"), {"house": world.house_a.pk}).content.decode()
+    assert 'class="household-risk-badges"' in panel and "重复投诉" in panel

@@ -78,3 +78,6 @@ def test_risk_bulk_version_reads_a_fixed_number_of_queries(world, clock, django_
     with django_assert_max_num_queries(4):
         flags = households_risks([h.pk for h in houses], on=TODAY)
     assert len(flags) == 7
+    with django_assert_max_num_queries(4):
+        assert households_risks(project_id=world.project_a.pk, on=TODAY) == flags
+    assert households_risks(project_id=world.project_b.pk, on=TODAY) == {}
