@@ -6,6 +6,8 @@ import datetime as dt
 
 import chinese_calendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from propdesk.core.errors import DomainError
 from propdesk.notifications.models import Notification
@@ -13,6 +15,7 @@ from propdesk.outreach.care import birth_date, care_greeting_send, care_task_clo
 from propdesk.outreach.choices import CareOccasion, CareStatus
 from propdesk.outreach.festivals import LUNAR, festivals_between
 from propdesk.outreach.models import CareTask
+from propdesk.outreach.risks import months_before
 from propdesk.outreach.services import outreach_policy_set
 from propdesk.residents.models import Person
 
@@ -146,3 +149,20 @@ def test_arc6_daily_beat_task_builds_the_list(world, clock):
     clock.set(at(2026, 11, 16, 6))
     assert build_care_tasks.delay().get() == 1
     assert build_care_tasks.delay().get() == 0
+
+
+@given(birth=st.dates(dt.date(1920, 1, 1), dt.date(2020, 12, 31)), today=st.dates(dt.date(2021, 1, 1), dt.date(2035, 12, 31)))
+def test_arc6_next_birthday_is_the_first_one_on_or_after_today(birth, today):
+    day = next_birthday(birth, today)
+    assert today <= day < today + dt.timedelta(days=366)
+    assert (day.month, day.day) == (birth.month, birth.day) or (birth.month, birth.day, day.month, day.day) == (2, 29, 2, 28)
+    # It is a fixed point, and the day after it the next one is a year on.
+    assert next_birthday(birth, day) == day
+    assert next_birthday(birth, day + dt.timedelta(days=1)).year == day.year + 1
+
+
+@given(day=st.dates(dt.date(2000, 1, 1), dt.date(2040, 12, 31)), months=st.integers(0, 24))
+def test_risk_months_before_keeps_the_day_or_the_month_end(day, months):
+    earlier = months_before(day, months)
+    assert (day.year * 12 + day.month) - (earlier.year * 12 + earlier.month) == months
+    assert earlier.day == day.day or (earlier.day < day.day and (earlier + dt.timedelta(days=1)).day == 1)
