@@ -69,7 +69,11 @@ class OutreachPolicy(ProjectScopedModel):
         verbose_name_plural = _("访问与关怀设置")
         constraints = [
             models.UniqueConstraint(fields=["project"], name="outreach_policy_one_per_project"),
-            models.CheckConstraint(condition=Q(birthday_from__lte=models.F("birthday_to")), name="outreach_birthday_window"),
+            models.CheckConstraint(
+                condition=Q(birthday_from__lte=models.F("birthday_to")),
+                name="outreach_birthday_window",
+                violation_error_message=_("生日提前天数：起始不能大于截止（ARC-6）"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,7 +128,9 @@ class ProactiveVisit(ProjectScopedModel):
         constraints = [
             # VIS-7: two staff when entering a home.
             models.CheckConstraint(
-                condition=Q(entered_home=False) | Q(companion__isnull=False), name="outreach_home_needs_companion"
+                condition=Q(entered_home=False) | Q(companion__isnull=False),
+                name="outreach_home_needs_companion",
+                violation_error_message=_("进入住户室内须两名员工同行（VIS-7）"),
             ),
             models.CheckConstraint(condition=Q(satisfaction__gte=1, satisfaction__lte=5), name="outreach_satisfaction_range"),
         ]

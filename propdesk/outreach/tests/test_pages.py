@@ -98,6 +98,9 @@ def test_settings_page_saves_quotas(world, data):
     from propdesk.outreach.services import outreach_policy
 
     assert outreach_policy(world.project_a).assistant_quota == 22
+    response = client.post(reverse("outreach:settings"), {**form, "birthday_from": 8, "birthday_to": 2})
+    assert response.status_code == 400 and "生日提前天数：起始不能大于截止" in response.content.decode()
+    assert outreach_policy(world.project_a).birthday_from == 2
 
 
 def test_care_page_permission_matrix(world, data):
