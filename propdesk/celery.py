@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
         "task": "propdesk.desk.tasks.report_unfinished_work_orders",
         "schedule": crontab(hour=17, minute=0),
     },
+    # ARC-6: the day's birthday and festival greetings are listed early each morning.
+    "outreach-care-tasks": {"task": "propdesk.outreach.tasks.build_care_tasks", "schedule": crontab(hour=6, minute=30)},
 }

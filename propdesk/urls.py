@@ -9,6 +9,7 @@ from propdesk.desk import api as desk_api
 from propdesk.estate import api as estate_api
 from propdesk.metering import api as metering_api
 from propdesk.notifications import api as notifications_api
+from propdesk.outreach import api as outreach_api
 from propdesk.residents import api as residents_api
 from propdesk.sla import api as sla_api
 from propdesk.surveys import api as surveys_api
@@ -23,6 +24,7 @@ billing_api.register(router)
 surveys_api.register(router)
 bankcollect_api.register(router)
 metering_api.register(router)
+outreach_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

@@ -119,6 +119,7 @@ DEMO_MODULES = (
     ("满意度调查", "propdesk.surveys.demo.seed_surveys"),  # SUR-1…4
     ("银行托收", "propdesk.bankcollect.demo.seed_bankcollect"),  # issue 5 item 9
     ("抄表", "propdesk.metering.demo.seed_metering"),  # meters and readings (issue 5 item 2)
+    ("主动访问与关怀", "propdesk.outreach.demo.seed_outreach"),  # VIS-7, ARC-6 (issue 4)
 )
 DEMO_URL = "http://127.0.0.1:8000"
 COMPANY_NAME = "阳光物业服务有限公司"

@@ -21,6 +21,8 @@ FEE_CONF = {"billing:fee-items", "billing:policy"}  # FEE_CONFIGURE
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
 SURVEY_READ, SURVEY_BUILD = {"surveys:rounds", "surveys:rectifications"}, {"surveys:questionnaires"}  # SURVEY_VIEW; SURVEY_MANAGE
 METERS = {"metering:rounds"}  # METER_READ
+OUTREACH = {"outreach:visits", "outreach:care"}  # proactive visits, customer care (VISIT_RECORD)
+OUTREACH_PROGRESS = {"outreach:progress"}  # VISIT_MANAGE
 EVERY_PAGE = (
     DESK
     | {"residents:imports", "repairs:pool", "repairs:unfinished"}
@@ -30,12 +32,14 @@ EVERY_PAGE = (
     | SURVEY_READ
     | SURVEY_BUILD
     | METERS
+    | OUTREACH
+    | OUTREACH_PROGRESS
 )
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | SURVEY_READ | METERS,
+    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | SURVEY_READ | METERS | OUTREACH,
     "supervisor": EVERY_PAGE - {"followup:review"} - FEE_RUN - FEE_CONF,
     "manager": EVERY_PAGE,
     "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"} | METERS,
