@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
         "task": "propdesk.desk.tasks.report_unfinished_work_orders",
         "schedule": crontab(hour=17, minute=0),
     },
+    # FEE-7: broken promises, late instalments, limitation warnings (dunning).
+    "dunning-daily": {"task": "propdesk.dunning.tasks.dunning_daily", "schedule": crontab(hour=7, minute=30)},
 }

@@ -51,6 +51,8 @@ class Cap(StrEnum):
     VISIT_RECORD = "visit.record"  # make and record return visits assigned to oneself (VIS-2/5/6)
     VISIT_MANAGE = "visit.manage"  # see and record every return visit of the project (CS supervisor)
     VISIT_REVIEW = "visit.review"  # review return-visit records (VIS-6: the PM)
+    # dunning
+    DUNNING_LEGAL = "dunning.legal"  # refer a debt to legal action, the last rung of FEE-7 (the PM)
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -90,6 +92,9 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ),
     Role.ADMIN: frozenset(set(Cap)),
 }
+
+# dunning: the PM refers a debt to legal action (FEE-7's last rung)
+ROLE_CAPS[Role.MANAGER] = ROLE_CAPS[Role.MANAGER] | {Cap.DUNNING_LEGAL}
 
 
 def caps_of(role: str) -> frozenset[Cap]:
