@@ -51,7 +51,9 @@ def test_fee7_letter_only_three_months_after_the_first_reminder(owing, staff, cl
     with pytest.raises(DomainError) as excinfo:
         step_record(house=house, kind=StepKind.LETTER, by=staff.cashier, on_date=D(2026, 10, 1))
     assert _code(excinfo) == "dunning_letter_tracking_required" and excinfo.value.field == "tracking_number"
-    letter = step_record(house=house, kind=StepKind.LETTER, by=staff.cashier, on_date=D(2026, 10, 1), tracking_number="SF123456789")
+    letter = step_record(
+        house=house, kind=StepKind.LETTER, by=staff.cashier, on_date=D(2026, 10, 1), tracking_number="SF123456789"
+    )
     assert letter.tracking_number == "SF123456789" and letter.deadline == D(2026, 10, 16)
     assert letter.case_id == DunningStep.objects.get(kind=StepKind.PHONE).case_id
 
@@ -87,7 +89,9 @@ def test_fee7_supervisor_may_override_the_order_with_a_reason(owing, staff):
     with pytest.raises(DomainError) as excinfo:
         step_record(house=house, kind=StepKind.LETTER, by=staff.cashier, tracking_number="SF1", override_reason="业主即将出国")
     assert _code(excinfo) == "dunning_override_not_allowed" and excinfo.value.field == "override_reason"
-    step = step_record(house=house, kind=StepKind.LETTER, by=staff.supervisor, tracking_number="SF1", override_reason="业主即将出国")
+    step = step_record(
+        house=house, kind=StepKind.LETTER, by=staff.supervisor, tracking_number="SF1", override_reason="业主即将出国"
+    )
     assert step.override_reason == "业主即将出国"
 
 
@@ -116,9 +120,7 @@ def test_fee7_no_step_on_a_house_without_arrears(world, fees, staff, clock):
     assert not DunningCase.objects.exists()
 
 
-def test_fee7_sms_reminder_with_amount_and_deadline_goes_through_notifications(
-    owing, staff, django_capture_on_commit_callbacks
-):
+def test_fee7_sms_reminder_with_amount_and_deadline_goes_through_notifications(owing, staff, django_capture_on_commit_callbacks):
     house = owing.house_a
     with pytest.raises(DomainError) as excinfo:  # the owner's account has no mobile number
         step_record(house=house, kind=StepKind.SMS, by=staff.cashier)
