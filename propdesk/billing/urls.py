@@ -1,6 +1,6 @@
 from django.urls import path
 
-from propdesk.billing import views
+from propdesk.billing import report_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -14,3 +14,6 @@ urlpatterns = [
     path("billing/close/", views.close, name="close"),
     path("billing/close/<int:pk>/", views.close_print, name="close-print"),
 ]
+
+# 收费报表 (FEE-12)
+urlpatterns += [path("billing/reports/collection/", report_views.collection_view, name="collection")]
