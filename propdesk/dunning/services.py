@@ -74,7 +74,11 @@ def _check_day(on_date: dt.date, field: str = "on_date") -> None:
         raise DomainError("dunning_date_in_future", _("日期不能晚于今天"), field=field, rule="FEE-7")
 
 
-def _debt_or_refuse(house: House, on_date: dt.date) -> selectors.Debt:
+def _debt_or_refuse(house: House, on_date: dt.date | None = None) -> selectors.Debt:
+    """The house's overdue debt on `on_date` (default today); refused when there is none.
+    Steps and promises recorded late (back-dated) are checked against today's debt: the
+    house is in arrears now, which is when the record is made."""
+    on_date = on_date or timezone.localdate()
     debt = selectors.house_debt(house.pk, as_of=on_date)
     if debt.owed <= 0:
         raise DomainError(
@@ -178,7 +182,10 @@ def step_record(
     on_date = on_date or timezone.localdate()
     _check_day(on_date)
     house = lock_house(house.pk)
-    debt = _debt_or_refuse(house, on_date)
+    debt = _debt_or_refuse(house)
+    if on_date < timezone.localdate():  # recorded late: the amount as it stood that day, when there was one
+        then = selectors.house_debt(house.pk, as_of=on_date)
+        debt = then if then.owed > 0 else debt
     case = _case_for(house, by=by, on_date=on_date)
     steps = list(case.steps.order_by("on_date", "id"))
     if steps and on_date < steps[-1].on_date:
@@ -315,7 +322,7 @@ def promise_record(
     on_date = on_date or timezone.localdate()
     _check_day(on_date)
     house = lock_house(house.pk)
-    _debt_or_refuse(house, on_date)
+    _debt_or_refuse(house)
     amount = _amount(amount, "amount")
     if promised_date < on_date:
         raise DomainError("dunning_promise_in_past", _("承诺缴费日不能早于承诺日期"), field="promised_date", rule="FEE-7")
