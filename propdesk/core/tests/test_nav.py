@@ -16,6 +16,7 @@ FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
 VISITS = {"followup:todo", "followup:review"}  # record return visits; review them (the PM)
 FEE_READ = {"billing:desk", "billing:arrears", "billing:notices"}  # FEE_VIEW
+FEE_READ |= {"dunning:worklist", "billing:collection"}  # FEE_VIEW: 催缴工作台, 收费报表 (dunning)
 FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close"}  # FEE_BILL; FEE_COLLECT
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
 EVERY_PAGE = DESK | {"residents:imports", "repairs:pool", "repairs:unfinished"} | VISITS | FEES
