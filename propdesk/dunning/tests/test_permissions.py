@@ -193,3 +193,35 @@ def test_fee7_api_rule_error_is_400_with_code_and_rule(owing):
         format="json",
     )
     assert response.status_code == 400 and response.json()["code"] == "dunning_plan_total"
+
+
+def test_worklist_page_query_count_does_not_grow_with_houses(owing, staff, clock):
+    """The worklist reads in bulk: more houses in arrears, with steps, promises and plans,
+    cost no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from propdesk.billing.tests.conftest import add_house
+    from propdesk.dunning.services import plan_record, promise_record
+
+    from .conftest import bill
+
+    client = page_client(owing, "admin")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("dunning:worklist")).status_code == 200
+        return len(queries)
+
+    step_record(house=owing.house_a, kind=StepKind.PHONE, by=staff.cashier)
+    before = count()
+    clock.set(2026, 5, 1)
+    houses = [add_house(owing, f"{n}01") for n in (1, 2, 3)]
+    clock.set(2026, 7, 1)
+    bill(owing, staff, (2026, 4), project=owing.project_a)
+    for house in houses:
+        step_record(house=house, kind=StepKind.PHONE, by=staff.cashier)
+        promise_record(house=house, amount="10.00", promised_date=clock.today, by=staff.cashier)
+        plan_record(house=house, by=staff.cashier, count=2, first_due=clock.today)
+    clock.set(2026, 7, 3)
+    assert count() == before
