@@ -340,10 +340,17 @@ def worklist(*, project_ids, building_id: int | None = None, as_of: dt.date | No
     for step in DunningStep.objects.filter(case__in=cases.values()).order_by("on_date", "id"):
         steps[step.case_id].append(step)
     promises: dict[int, list[PaymentPromise]] = defaultdict(list)
-    for promise in PaymentPromise.objects.filter(
-        case__in=cases.values(), follow_up_date__lte=as_of, broken_flagged_on__isnull=True
-    ).order_by("follow_up_date"):
-        promises[promise.case_id].append(promise)
+    due_promises = list(
+        PaymentPromise.objects.filter(
+            case__in=cases.values(), follow_up_date__lte=as_of, broken_flagged_on__isnull=True
+        ).order_by("follow_up_date")
+    )
+    if due_promises:  # kept ones need no follow-up (as `promise_status`, in one query)
+        paid = payments_between({p.house_id for p in due_promises}, min(p.on_date for p in due_promises), as_of)
+        for promise in due_promises:
+            received = money_sum(a for d, a in paid.get(promise.house_id, []) if promise.on_date <= d <= promise.promised_date)
+            if received < promise.amount:
+                promises[promise.case_id].append(promise)
     next_inst: dict[int, Instalment] = {}
     plans = InstalmentPlan.objects.filter(case__in=cases.values(), status=PlanStatus.ACTIVE)
     firsts = Instalment.objects.filter(plan__in=plans, due_date__gte=as_of).values("plan_id").annotate(d=Min("due_date"))

@@ -227,6 +227,8 @@ def letter(request, house_id: int):
             raise Http404
     on_date = step.on_date if step else timezone.localdate()
     debt = selectors.house_debt(house.pk, as_of=on_date)
+    if not debt.lines:  # lines entered in the ledger after the letter's day: as they stand today
+        debt = selectors.house_debt(house.pk)
     from propdesk.residents.models import Occupancy
 
     owners = [

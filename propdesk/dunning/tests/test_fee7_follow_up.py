@@ -152,3 +152,14 @@ def test_fee7_limitation_warning_notifies_the_supervisor_once_per_debt(old_debt,
     assert note.recipient == staff.supervisor and old_debt.house_a.code in note.title
     clock.set(2026, 4, 11)  # expired: the same debt and period, still not told twice
     assert limitation_notify() == 0
+
+
+def test_fee7_worklist_lists_promise_follow_ups_due_but_not_kept_ones(owing, staff, clock):
+    kept = promise_record(house=owing.house_a, amount="100.00", promised_date=D(2026, 7, 5), by=staff.cashier)
+    open_ = promise_record(house=owing.house_a, amount="900.00", promised_date=D(2026, 7, 10), by=staff.cashier)
+    clock.set(2026, 7, 4)
+    pay(owing.house_a, staff.cashier, "100.00")
+    clock.set(2026, 7, 12)  # both follow-up days (7-06, 7-11) have come
+    rows = {r.arrears.house.pk: r for r in selectors.worklist(project_ids=[owing.project_a.pk]).rows}
+    assert rows[owing.house_a.pk].promises_due == [open_]
+    assert selectors.promise_status(kept) == PromiseStatus.KEPT
