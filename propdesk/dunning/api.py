@@ -15,6 +15,7 @@ rule}. Evidence files are uploaded on the console page (the API lists them).
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -29,10 +30,12 @@ from propdesk.dunning import selectors, services
 from propdesk.dunning.models import DunningCase, DunningStep, Instalment, InstalmentPlan, PaymentPromise, StepAttachment
 from propdesk.estate.models import House
 
+User = get_user_model()
+
 # -- output ------------------------------------------------------------------------------------
 
 
-class AttachmentOutput(serializers.ModelSerializer):
+class DunningAttachmentOutput(serializers.ModelSerializer):
     class Meta:
         model = StepAttachment
         fields = ["id", "original_name", "content_type", "size", "uploaded_at"]
@@ -42,11 +45,11 @@ class AttachmentOutput(serializers.ModelSerializer):
 KIND_HELP = _("phone 电话提醒 / sms 短信提醒 / letter 催缴函 / visit 上门催缴 / legal 移交法务")
 
 
-class StepOutput(serializers.ModelSerializer):
+class DunningStepOutput(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text=KIND_HELP)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     by_name = serializers.CharField(source="by.__str__", read_only=True)
-    attachments = AttachmentOutput(many=True, read_only=True)
+    attachments = DunningAttachmentOutput(many=True, read_only=True)
 
     class Meta:
         model = DunningStep
@@ -72,7 +75,7 @@ class StepOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PromiseOutput(serializers.ModelSerializer):
+class DunningPromiseOutput(serializers.ModelSerializer):
     status = serializers.SerializerMethodField(help_text=_("pending 待兑现 / kept 已兑现 / broken 未兑现，按收款判断"))
 
     class Meta:
@@ -96,21 +99,21 @@ class PromiseOutput(serializers.ModelSerializer):
         return selectors.promise_status(promise)
 
 
-class InstalmentOutput(serializers.ModelSerializer):
+class DunningInstalmentOutput(serializers.ModelSerializer):
     class Meta:
         model = Instalment
         fields = ["seq", "due_date", "amount"]
         read_only_fields = fields
 
 
-class InstalmentStateOutput(serializers.Serializer):
+class DunningInstalmentStateOutput(serializers.Serializer):
     seq = serializers.IntegerField(source="instalment.seq")
     due_date = serializers.DateField(source="instalment.due_date")
     amount = serializers.DecimalField(source="instalment.amount", max_digits=14, decimal_places=2)
     status = serializers.CharField(help_text=_("pending 未到期 / paid 已按期缴 / late 逾期未缴"))
 
 
-class PlanOutput(serializers.ModelSerializer):
+class DunningPlanOutput(serializers.ModelSerializer):
     instalments = serializers.SerializerMethodField()
 
     class Meta:
@@ -118,15 +121,15 @@ class PlanOutput(serializers.ModelSerializer):
         fields = ["id", "project", "case", "house", "on_date", "total", "status", "note", "by", "instalments"]
         read_only_fields = fields
 
-    @extend_schema_field(InstalmentStateOutput(many=True))
+    @extend_schema_field(DunningInstalmentStateOutput(many=True))
     def get_instalments(self, plan) -> list[dict]:
-        return InstalmentStateOutput(selectors.instalment_states(plan), many=True).data
+        return DunningInstalmentStateOutput(selectors.instalment_states(plan), many=True).data
 
 
-class CaseOutput(serializers.ModelSerializer):
+class DunningCaseOutput(serializers.ModelSerializer):
     house_code = serializers.CharField(source="house.code", read_only=True)
-    steps = StepOutput(many=True, read_only=True)
-    promises = PromiseOutput(many=True, read_only=True)
+    steps = DunningStepOutput(many=True, read_only=True)
+    promises = DunningPromiseOutput(many=True, read_only=True)
 
     class Meta:
         model = DunningCase
@@ -134,13 +137,13 @@ class CaseOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NextActionOutput(serializers.Serializer):
+class DunningNextActionOutput(serializers.Serializer):
     kind = serializers.CharField(help_text=_("下一步的催缴方式；空：无"))
     label = serializers.CharField()
     due = serializers.DateField(allow_null=True)
 
 
-class WorkRowOutput(serializers.Serializer):
+class DunningWorkRowOutput(serializers.Serializer):
     house = serializers.IntegerField(source="arrears.house.pk")
     house_code = serializers.CharField(source="arrears.house.code")
     project = serializers.IntegerField(source="arrears.house.project_id")
@@ -149,7 +152,7 @@ class WorkRowOutput(serializers.Serializer):
     bucket = serializers.CharField(source="arrears.bucket", help_text=_("账龄：m1 / m3 / m6 / m12 / over12"))
     case = serializers.IntegerField(source="case.pk", allow_null=True, default=None)
     stage = serializers.CharField(source="ladder.stage", help_text=_("已到达的最高催缴阶段；空：未催缴"))
-    next_action = NextActionOutput(source="ladder.next")
+    next_action = DunningNextActionOutput(source="ladder.next")
     promises_due = serializers.SerializerMethodField(help_text=_("待跟进的缴费承诺数"))
     next_instalment_due = serializers.DateField(source="next_instalment.due_date", allow_null=True, default=None)
 
@@ -157,7 +160,7 @@ class WorkRowOutput(serializers.Serializer):
         return len(row.promises_due)
 
 
-class WarningOutput(serializers.Serializer):
+class DunningWarningOutput(serializers.Serializer):
     line = serializers.IntegerField(source="line.pk")
     house = serializers.IntegerField(source="line.house_id")
     house_code = serializers.CharField(source="line.house.code")
@@ -173,7 +176,7 @@ class WarningOutput(serializers.Serializer):
 # -- input ---------------------------------------------------------------------------------------
 
 
-class StepInput(InputSerializer):
+class DunningStepInput(InputSerializer):
     house = serializers.IntegerField(label=_("房屋"))
     kind = serializers.CharField(label=_("催缴方式"), max_length=10, help_text=KIND_HELP)
     on_date = serializers.DateField(label=_("日期"), required=False, allow_null=True)
@@ -186,7 +189,7 @@ class StepInput(InputSerializer):
     override_reason = serializers.CharField(label=_("越级原因"), max_length=200, required=False, allow_blank=True, default="")
 
 
-class PromiseInput(InputSerializer):
+class DunningPromiseInput(InputSerializer):
     house = serializers.IntegerField(label=_("房屋"))
     amount = serializers.DecimalField(label=_("承诺金额"), max_digits=14, decimal_places=2)
     promised_date = serializers.DateField(label=_("承诺缴费日"))
@@ -194,20 +197,20 @@ class PromiseInput(InputSerializer):
     note = serializers.CharField(label=_("说明"), max_length=200, required=False, allow_blank=True, default="")
 
 
-class InstalmentInput(serializers.Serializer):
+class DunningInstalmentInput(serializers.Serializer):
     due_date = serializers.DateField(label=_("应缴日期"))
     amount = serializers.DecimalField(label=_("金额"), max_digits=14, decimal_places=2)
 
 
-class PlanInput(InputSerializer):
+class DunningPlanInput(InputSerializer):
     house = serializers.IntegerField(label=_("房屋"))
     count = serializers.IntegerField(label=_("期数"), min_value=1, max_value=services.MAX_INSTALMENTS, required=False)
     first_due = serializers.DateField(label=_("首期日期"), required=False)
-    instalments = InstalmentInput(many=True, required=False, help_text=_("逐期填写时：合计须等于逾期欠费"))
+    instalments = DunningInstalmentInput(many=True, required=False, help_text=_("逐期填写时：合计须等于逾期欠费"))
     note = serializers.CharField(label=_("说明"), max_length=200, required=False, allow_blank=True, default="")
 
 
-class ProjectQuery(InputSerializer):
+class DunningProjectQuery(InputSerializer):
     project = serializers.IntegerField(label=_("项目"), min_value=1, required=False)
 
 
@@ -230,72 +233,93 @@ _HOUSE_PARAM = OpenApiParameter("house", int, description="只看这个房屋")
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[_HOUSE_PARAM]), create=extend_schema(request=StepInput, responses={201: StepOutput})
+    list=extend_schema(parameters=[_HOUSE_PARAM]),
+    create=extend_schema(request=DunningStepInput, responses={201: DunningStepOutput}),
 )
 class StepViewSet(_HouseFiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Dunning steps (催缴记录), append-only."""
 
     queryset = DunningStep.objects.select_related("by").prefetch_related("attachments").order_by("house", "on_date", "id")
-    serializer_class = StepOutput
+    serializer_class = DunningStepOutput
     view_cap = Cap.FEE_VIEW
     action_caps = {"create": Cap.FEE_COLLECT}
 
     def create(self, request):
-        data = read_input(StepInput, request)
+        data = read_input(DunningStepInput, request)
         house = _house(request, data.pop("house"))
         step = services.step_record(house=house, by=request.user, **data)
-        return Response(StepOutput(step).data, status=status.HTTP_201_CREATED)
+        return Response(DunningStepOutput(step).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[_HOUSE_PARAM]), create=extend_schema(request=PromiseInput, responses={201: PromiseOutput})
+    list=extend_schema(parameters=[_HOUSE_PARAM]),
+    create=extend_schema(request=DunningPromiseInput, responses={201: DunningPromiseOutput}),
 )
 class PromiseViewSet(_HouseFiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Promises to pay (缴费承诺), with their status read from the payments."""
 
     queryset = PaymentPromise.objects.order_by("house", "on_date", "id")
-    serializer_class = PromiseOutput
+    serializer_class = DunningPromiseOutput
     view_cap = Cap.FEE_VIEW
     action_caps = {"create": Cap.FEE_COLLECT}
 
     def create(self, request):
-        data = read_input(PromiseInput, request)
+        data = read_input(DunningPromiseInput, request)
         house = _house(request, data.pop("house"))
         promise = services.promise_record(house=house, by=request.user, **data)
-        return Response(PromiseOutput(promise).data, status=status.HTTP_201_CREATED)
+        return Response(DunningPromiseOutput(promise).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[_HOUSE_PARAM]), create=extend_schema(request=PlanInput, responses={201: PlanOutput})
+    list=extend_schema(parameters=[_HOUSE_PARAM]),
+    create=extend_schema(request=DunningPlanInput, responses={201: DunningPlanOutput}),
 )
 class PlanViewSet(_HouseFiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Instalment plans (分期还款计划) with each instalment's status."""
 
     queryset = InstalmentPlan.objects.order_by("house", "-on_date", "-id")
-    serializer_class = PlanOutput
+    serializer_class = DunningPlanOutput
     view_cap = Cap.FEE_VIEW
     action_caps = {"create": Cap.FEE_COLLECT}
 
     def create(self, request):
-        data = read_input(PlanInput, request)
+        data = read_input(DunningPlanInput, request)
         house = _house(request, data.pop("house"))
         rows = data.pop("instalments", None)
         instalments = [(row["due_date"], row["amount"]) for row in rows] if rows else None
         plan = services.plan_record(house=house, by=request.user, instalments=instalments, **data)
-        return Response(PlanOutput(plan).data, status=status.HTTP_201_CREATED)
+        return Response(DunningPlanOutput(plan).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(list=extend_schema(parameters=[_HOUSE_PARAM]))
+class DunningAssignInput(InputSerializer):
+    collector = serializers.IntegerField(label=_("催缴负责人"))
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[_HOUSE_PARAM]),
+    assign=extend_schema(
+        request=DunningAssignInput, responses=DunningCaseOutput, description="指定催缴负责人（客服主管、项目经理）。"
+    ),
+)
 class CaseViewSet(_HouseFiltered, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Dunning cases (催缴档案) with their steps and promises."""
 
     queryset = DunningCase.objects.select_related("house").prefetch_related("steps__attachments", "steps__by", "promises")
-    serializer_class = CaseOutput
+    serializer_class = DunningCaseOutput
     view_cap = Cap.FEE_VIEW
+    action_caps = {"assign": Cap.FEE_APPROVE}
+
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        case = self.get_object()
+        data = read_input(DunningAssignInput, request)
+        collector = User.objects.filter(pk=data["collector"], is_active=True).first()
+        case = services.case_assign(case=case, collector=collector, by=request.user)
+        return Response(DunningCaseOutput(case).data)
 
 
 def _project_ids(request) -> frozenset[int]:
-    query = ProjectQuery(data=request.query_params)
+    query = DunningProjectQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     project_ids = scoping.visible_project_ids(request.user, Cap.FEE_VIEW)
     wanted = query.validated_data.get("project")
@@ -307,25 +331,25 @@ class DunningViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("project", int, description="只看这个项目")],
-        responses=WorkRowOutput(many=True),
+        responses=DunningWorkRowOutput(many=True),
         description="催缴工作台：欠费房屋、账龄、当前阶段、下一步及日期、待跟进承诺、下期分期。",
     )
     @action(detail=False, methods=["get"])
     def worklist(self, request):
         project_ids = _project_ids(request)
         rows = selectors.worklist(project_ids=project_ids, as_of=timezone.localdate()).rows if project_ids else []
-        return Response(WorkRowOutput(rows, many=True).data)
+        return Response(DunningWorkRowOutput(rows, many=True).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("project", int, description="只看这个项目")],
-        responses=WarningOutput(many=True),
+        responses=DunningWarningOutput(many=True),
         description="诉讼时效预警：三年时效（自到期日或最近一次催缴/承诺起算）90 天内届满或已届满的欠费。",
     )
     @action(detail=False, methods=["get"])
     def limitation(self, request):
         project_ids = _project_ids(request)
         warnings = selectors.limitation_warnings(project_ids=project_ids) if project_ids else []
-        return Response(WarningOutput(warnings, many=True).data)
+        return Response(DunningWarningOutput(warnings, many=True).data)
 
 
 def register(router) -> None:

@@ -231,3 +231,31 @@ def test_worklist_page_query_count_does_not_grow_with_houses(owing, staff, clock
         plan_record(house=house, by=staff.cashier, count=2, first_due=plan_due)
     clock.set(2026, 7, 3)
     assert count() == before
+
+
+APPROVERS = {"supervisor", "manager", "admin"}
+
+
+def test_case_assign_api_permission_matrix(owing, staff):
+    """A supervisor or PM gives a case to a collector of its project (FEE_APPROVE)."""
+    own = step_record(house=owing.house_a, kind=StepKind.PHONE, by=staff.cashier).case
+    other = step_record(house=owing.house_b, kind=StepKind.PHONE, by=staff.cashier_b).case
+
+    def act(client, cell):
+        case = cell.pick(own, other)
+        collector = owing.users[("supervisor", "a" if case is own else "b")]
+        response = client.post(f"/api/v1/dunning/cases/{case.pk}/assign/", {"collector": collector.pk}, format="json")
+        case.refresh_from_db()
+        return response, case.collector_id == collector.pk
+
+    check_matrix(owing, APPROVERS, act)
+
+
+def test_fee7_collector_must_collect_in_the_project(owing, staff):
+    from propdesk.core.testing import api_client
+
+    case = step_record(house=owing.house_a, kind=StepKind.PHONE, by=staff.cashier).case
+    response = api_client(owing, "supervisor").post(
+        f"/api/v1/dunning/cases/{case.pk}/assign/", {"collector": owing.users[("cashier", "b")].pk}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "dunning_collector_invalid"
