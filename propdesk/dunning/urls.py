@@ -10,5 +10,6 @@ urlpatterns = [
     path("dunning/houses/<int:house_id>/promises/", views.promise_add, name="promise-add"),
     path("dunning/houses/<int:house_id>/plans/", views.plan_add, name="plan-add"),
     path("dunning/houses/<int:house_id>/letter/", views.letter, name="letter"),
+    path("dunning/houses/<int:house_id>/assign/", views.assign, name="assign"),
     path("dunning/attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

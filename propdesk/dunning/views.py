@@ -132,10 +132,23 @@ def _house_context(request, house: House, *, step_form=None, promise_form=None, 
         "plans": plans,
         "can_collect": can_collect,
         "can_legal": scoping.has_cap(request.user, Cap.DUNNING_LEGAL, house.project_id),
+        "collectors": _collectors(house.project_id)
+        if case and scoping.has_cap(request.user, Cap.FEE_APPROVE, house.project_id)
+        else [],
         "step_form": step_form or (StepForm() if can_collect else None),
         "promise_form": promise_form or (PromiseForm() if can_collect else None),
         "plan_form": plan_form or (PlanForm() if can_collect else None),
     }
+
+
+def _collectors(project_id: int) -> list:
+    """Staff of the project who may collect (the choices of 催缴负责人)."""
+    from propdesk.accounts.models import Membership
+    from propdesk.accounts.roles import ROLE_CAPS
+
+    roles = [role for role, caps in ROLE_CAPS.items() if Cap.FEE_COLLECT in caps]
+    rows = Membership.objects.filter(project_id=project_id, role__in=roles, user__is_active=True).select_related("user")
+    return sorted({m.user for m in rows}, key=lambda u: u.pk)
 
 
 @login_required
@@ -208,6 +221,25 @@ def plan_add(request, house_id: int):
             messages.success(request, _("已登记分期还款计划"))
             return redirect("dunning:house", house.pk)
     return render_page(request, "dunning/house.html", _house_context(request, house, plan_form=form), status=400)
+
+
+@login_required
+@require_POST
+def assign(request, house_id: int):
+    """Give the house's open case to a collector (supervisor, PM)."""
+    house = access_house(request.user, house_id, Cap.FEE_APPROVE)
+    case = selectors.open_case(house.pk)
+    collector_id = request.POST.get("collector", "")
+    if case is None or not collector_id.isdigit():
+        raise Http404
+    collector = next((u for u in _collectors(house.project_id) if u.pk == int(collector_id)), None)
+    try:
+        services.case_assign(case=case, collector=collector, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已指定催缴负责人"))
+    return redirect("dunning:house", house.pk)
 
 
 # -- 催缴函 ------------------------------------------------------------------------------------------

@@ -259,3 +259,20 @@ def test_fee7_collector_must_collect_in_the_project(owing, staff):
         f"/api/v1/dunning/cases/{case.pk}/assign/", {"collector": owing.users[("cashier", "b")].pk}, format="json"
     )
     assert response.status_code == 400 and response.json()["code"] == "dunning_collector_invalid"
+
+
+def test_case_assign_page_by_supervisor(owing, staff):
+    case = step_record(house=owing.house_a, kind=StepKind.PHONE, by=staff.cashier).case
+    cashier_page = page_client(owing, "cashier").get(reverse("dunning:house", args=[owing.house_a.pk])).content.decode()
+    assert 'id="assign-form"' not in cashier_page
+    client = page_client(owing, "supervisor")
+    assert 'id="assign-form"' in client.get(reverse("dunning:house", args=[owing.house_a.pk])).content.decode()
+    url = reverse("dunning:assign", args=[owing.house_a.pk])
+    assert page_client(owing, "cashier").post(url, {"collector": staff.supervisor.pk}).status_code == 404
+    assert client.post(url, {"collector": staff.supervisor.pk}).status_code == 302
+    case.refresh_from_db()
+    assert case.collector == staff.supervisor
+    assert (
+        page_client(owing, "supervisor").post(reverse("dunning:assign", args=[owing.house_b.pk]), {"collector": 1}).status_code
+        == 404
+    )
