@@ -22,4 +22,6 @@ app.conf.beat_schedule = {
     },
     # ARC-6: the day's birthday and festival greetings are listed early each morning.
     "outreach-care-tasks": {"task": "propdesk.outreach.tasks.build_care_tasks", "schedule": crontab(hour=6, minute=30)},
+    # FEE-7: broken promises, late instalments, limitation warnings (dunning).
+    "dunning-daily": {"task": "propdesk.dunning.tasks.dunning_daily", "schedule": crontab(hour=7, minute=30)},
 }

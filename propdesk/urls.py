@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from propdesk.bankcollect import api as bankcollect_api
 from propdesk.billing import api as billing_api
 from propdesk.desk import api as desk_api
+from propdesk.dunning import api as dunning_api
 from propdesk.estate import api as estate_api
 from propdesk.metering import api as metering_api
 from propdesk.notifications import api as notifications_api
@@ -25,6 +26,7 @@ surveys_api.register(router)
 bankcollect_api.register(router)
 metering_api.register(router)
 outreach_api.register(router)
+dunning_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

@@ -59,6 +59,8 @@ class Cap(StrEnum):
     # metering (抄表, issue 5 item 2)
     METER_READ = "meter.read"  # reading rounds, enter and import readings, print reading sheets
     METER_CONFIRM = "meter.confirm"  # confirm or reject anomalous readings, register and replace meters
+    # dunning
+    DUNNING_LEGAL = "dunning.legal"  # refer a debt to legal action, the last rung of FEE-7 (the PM)
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -119,6 +121,8 @@ for _role, _caps in {
     Role.MANAGER: {Cap.METER_READ, Cap.METER_CONFIRM},
 }.items():
     ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
+# dunning: the PM refers a debt to legal action (FEE-7's last rung)
+ROLE_CAPS[Role.MANAGER] = ROLE_CAPS[Role.MANAGER] | {Cap.DUNNING_LEGAL}
 
 
 def caps_of(role: str) -> frozenset[Cap]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from propdesk.billing import approval_views, config_views, views
+from propdesk.billing import approval_views, config_views, report_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -25,3 +25,6 @@ urlpatterns = [
     path("billing/disputes/<int:pk>/", approval_views.dispute, name="dispute"),
     path("billing/houses/<int:house_id>/disputes/", approval_views.house_disputes, name="house-disputes"),
 ]
+
+# 收费报表 (FEE-12)
+urlpatterns += [path("billing/reports/collection/", report_views.collection_view, name="collection")]

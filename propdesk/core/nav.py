@@ -84,6 +84,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("billing:policy", _("出账规则"), (Cap.FEE_CONFIGURE,)),
     NavEntry("bankcollect:batches", _("银行托收"), (Cap.FEE_VIEW,)),
     NavEntry("metering:rounds", _("抄表"), (Cap.METER_READ,)),
+    NavEntry("dunning:worklist", _("催缴工作台"), (Cap.FEE_VIEW,)),
+    NavEntry("billing:collection", _("收费报表"), (Cap.FEE_VIEW,)),
     NavEntry(None, _("装修管理")),
     NavEntry(None, _("前台登记")),
     NavEntry(None, _("通知公告")),

@@ -80,7 +80,7 @@ def test_backup_restores_every_row_and_file_into_a_fresh_database(data, fresh_ta
 def test_restore_refuses_a_database_or_media_folder_that_is_not_empty(data, fresh_target, tmp_path):
     folder = backup_create(dest=tmp_path / "backups")
     backup_restore(source=folder, target=fresh_target, media_root=tmp_path / "m1")
-    with pytest.raises(BackupError, match="不是空的|已存在"):
+    with pytest.raises(BackupError, match=r"不是空的|已存在"):
         backup_restore(source=folder, target=fresh_target, media_root=tmp_path / "m2")
     with pytest.raises(BackupError, match="附件目录不是空的"):
         backup_restore(source=folder, target=fresh_target, media_root=tmp_path / "m1")

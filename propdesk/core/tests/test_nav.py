@@ -16,6 +16,7 @@ FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
 VISITS = {"followup:todo", "followup:review"}  # record return visits; review them (the PM)
 FEE_READ = {"billing:desk", "billing:arrears", "billing:notices", "billing:disputes", "bankcollect:batches"}  # FEE_VIEW
+FEE_READ |= {"dunning:worklist", "billing:collection"}  # FEE_VIEW: 催缴工作台, 收费报表
 FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close", "billing:approvals"}  # FEE_BILL; FEE_COLLECT
 FEE_CONF = {"billing:fee-items", "billing:policy"}  # FEE_CONFIGURE
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
