@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from propdesk.desk import api as desk_api
 from propdesk.estate import api as estate_api
+from propdesk.followup import api as followup_api
 from propdesk.notifications import api as notifications_api
 from propdesk.residents import api as residents_api
 from propdesk.sla import api as sla_api
@@ -15,6 +16,7 @@ residents_api.register(router)
 notifications_api.register(router)
 desk_api.register(router)
 sla_api.register(router)
+followup_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

@@ -642,6 +642,10 @@ class _Generator:
             for key, count in seed_billing(projects=projects, staff=staff, rng=self.rng).items():
                 report.counts[key] += count
             self.progress(f"收费: {report.counts['billing.Payment']} 收款 ({time.monotonic() - started:.1f}s)")
+            from propdesk.followup.demo import seed_followup  # new-resident and mid-term visits, the visit clock (issue 4)
+
+            for key, count in seed_followup(projects=projects, staff=staff, rng=self.rng).items():
+                report.counts[key] += count
         else:
             # The large (benchmark) scale: 2,000,000 tickets over 24 months, written with COPY
             # (propdesk.core.demo_tickets) — the desk services take milliseconds a ticket.
