@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from django.core.management import call_command
 
 from propdesk.core.testing import api_client, check_matrix, listed
 from propdesk.desk.choices import Status
@@ -139,3 +140,9 @@ def test_visit_endpoints_are_in_the_schema(world, client):
     assert schema.status_code == 200
     for path in (b"/api/v1/visits/", b"/api/v1/visits/{id}/record/", b"/api/v1/visits/{id}/review/"):
         assert path in schema.content
+
+
+def test_openapi_schema_stays_warning_free(tmp_path):
+    """drf-spectacular fails the command on any warning (an unannotated field or action)."""
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/v1/visits/{id}/record/" in (tmp_path / "schema.yaml").read_text()
