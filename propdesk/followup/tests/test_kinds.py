@@ -227,3 +227,24 @@ def test_vis3_new_resident_visit_shows_on_the_todo_record_and_report_drill_pages
     assert record.status_code == 200 and "2026-05-20" in record.content.decode()
     drill = client.get(reverse("reports:drill"), {"period": "month", "date": "2026-06-01", "report": "visits", "cell": "due"})
     assert drill.status_code == 200 and f'data-pk="{visit.pk}"' in drill.content.decode()
+
+
+def test_vis3_demo_moves_households_in_and_schedules_their_pm_visits(world, presets):
+    """followup.demo: new tenants in an empty house and a let one, each with its PM visit."""
+    import random
+    from decimal import Decimal
+
+    from propdesk.estate.choices import HouseStatus
+    from propdesk.estate.services import house_change_status, house_create
+    from propdesk.followup.demo import seed_followup
+
+    empty = house_create(project=world.project_a, building_number="5", entrance_number="1", room="301", floor=3, area=Decimal(90))
+    house_change_status(house=empty, to_status=HouseStatus.VACANT, reason="业主已收房", by=world.users[("admin", "*")])
+    house_create(
+        project=world.project_a, building_number="5", entrance_number="1", room="302", floor=3, area=Decimal(90)
+    )  # not handed over
+    counts = seed_followup(projects=[world.project_a], staff={("assistant", 0): world.assistant}, rng=random.Random(7))
+    visits = ReturnVisit.objects.filter(purpose=VisitPurpose.MOVE_IN)
+    assert counts["followup.ReturnVisit"] == visits.count() == 2
+    assert set(visits.values_list("house_id", flat=True)) == {empty.pk, world.house_a.pk}
+    assert set(visits.values_list("visitor", flat=True)) == {world.users[("manager", "a")].pk}
