@@ -15,6 +15,9 @@ app.conf.beat_schedule = {
     "resume-stale-imports": {"task": "propdesk.residents.tasks.resume_stale_imports", "schedule": 300},
     "notifications-deliver-due": {"task": "propdesk.notifications.tasks.deliver_due", "schedule": 60},
     "sla-sweep": {"task": "propdesk.sla.tasks.sweep", "schedule": 20},
+    # Return visits: the visit clock every minute; new-resident and mid-term visits hourly (VIS-3).
+    "visits-sweep": {"task": "propdesk.followup.tasks.sweep", "schedule": 60},
+    "visits-schedule": {"task": "propdesk.followup.tasks.schedule", "schedule": 3600},
     # REP-5: orders not returned by 17:00 are listed to the department head (CELERY_TIMEZONE is Asia/Shanghai).
     "repairs-unfinished-at-17": {
         "task": "propdesk.desk.tasks.report_unfinished_work_orders",

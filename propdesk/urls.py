@@ -8,6 +8,7 @@ from propdesk.billing import api as billing_api
 from propdesk.desk import api as desk_api
 from propdesk.dunning import api as dunning_api
 from propdesk.estate import api as estate_api
+from propdesk.followup import api as followup_api
 from propdesk.metering import api as metering_api
 from propdesk.notifications import api as notifications_api
 from propdesk.outreach import api as outreach_api
@@ -27,6 +28,7 @@ bankcollect_api.register(router)
 metering_api.register(router)
 outreach_api.register(router)
 dunning_api.register(router)
+followup_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

@@ -121,6 +121,7 @@ DEMO_MODULES = (
     ("抄表", "propdesk.metering.demo.seed_metering"),  # meters and readings (issue 5 item 2)
     ("主动访问与关怀", "propdesk.outreach.demo.seed_outreach"),  # VIS-7, ARC-6 (issue 4)
     ("催缴", "propdesk.dunning.demo.seed_dunning"),  # FEE-7
+    ("回访", "propdesk.followup.demo.seed_followup"),  # new-resident visits, the visit clock (issue 4)
 )
 DEMO_URL = "http://127.0.0.1:8000"
 COMPANY_NAME = "阳光物业服务有限公司"

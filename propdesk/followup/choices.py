@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from propdesk.accounts.roles import Role
-from propdesk.desk.choices import Department
+from propdesk.desk.choices import Department, TicketType
 from propdesk.sla.choices import Unit
 
 
@@ -12,6 +12,8 @@ class VisitPurpose(models.TextChoices):
     ROUTINE = "routine", _("回访")  # VIS-1/VIS-3, CMP-9, REP-8: after the ticket closes
     AUDIT = "audit", _("质检回访")  # CMP-10: the quality sample of complaints
     RECHECK = "recheck", _("复访")  # after a visit sent the ticket back (VIS-6) and it closed again
+    MOVE_IN = "move_in", _("新入住回访")  # VIS-3/4/5: one month after a household moves in, by the PM
+    MIDTERM = "midterm", _("服务中期回访")  # VIS-3: mid-term of a long special service (DESK-8)
 
 
 class VisitStatus(models.TextChoices):
@@ -48,7 +50,15 @@ DEFAULT_HEAD_ROLE = Role.MANAGER
 # When nobody holds the wanted role in the project, the visit goes to the next of these.
 FALLBACK_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
+# What a policy is about: a ticket type, or a household's move-in (VIS-3 "new resident").
+MOVE_IN = "move_in"
+POLICY_SUBJECTS = [*TicketType.choices, (MOVE_IN, _("新入住"))]
+
+# Calendar months: "one month after move-in" (VIS-3) is a month, not 30 days.
+CALENDAR_MONTHS = "calendar_months"
+
 # Units a visit delay may be given in.
 DELAY_UNITS = (Unit.CALENDAR_DAYS, Unit.BUSINESS_DAYS)
+DELAY_UNIT_CHOICES = [*((u.value, u.label) for u in DELAY_UNITS), (CALENDAR_MONTHS, _("自然月"))]
 
 SCORE_MIN, SCORE_MAX = 1, 5

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from propdesk.core.models import ProjectScopedModel
-from propdesk.desk.choices import TicketType
 from propdesk.followup.choices import (
+    DELAY_UNIT_CHOICES,
+    POLICY_SUBJECTS,
     SCORE_MAX,
     SCORE_MIN,
     VisitMethod,
@@ -31,7 +32,8 @@ _SCORE = [MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)]
 
 
 class ReturnVisitPolicy(models.Model):
-    """Which closed tickets of one type (and category, or every category) are visited:
+    """Which closed tickets of one type (and category, or every category) — or which
+    move-ins (`ticket_type` "move_in", VIS-3 new residents) — are visited:
     the delay after closing, the share visited (coverage, exact by quota sampling), the
     share of visits to be made in person, and who visits. Company-wide when `project` is
     empty; a project's own policy for a type × category wins over the company's, and a
@@ -49,21 +51,22 @@ class ReturnVisitPolicy(models.Model):
         verbose_name=_("项目"),
         help_text=_("留空表示公司预设，所有未单独设置的项目都使用它"),
     )
-    ticket_type = models.CharField(_("工单类型"), max_length=12, choices=TicketType.choices)
+    ticket_type = models.CharField(_("工单类型"), max_length=12, choices=POLICY_SUBJECTS)
     category = models.CharField(_("分类"), max_length=20, blank=True, help_text=_("留空表示该类型的所有分类"))
     name = models.CharField(_("名称"), max_length=100)
     delay = models.PositiveSmallIntegerField(_("回访时限"), help_text=_("关闭后多少天内回访"))
-    delay_unit = models.CharField(
-        _("单位"),
-        max_length=24,
-        choices=[(u.value, u.label) for u in (Unit.CALENDAR_DAYS, Unit.BUSINESS_DAYS)],
-        default=Unit.BUSINESS_DAYS,
-    )
+    delay_unit = models.CharField(_("单位"), max_length=24, choices=DELAY_UNIT_CHOICES, default=Unit.BUSINESS_DAYS)
     coverage_percent = models.PositiveSmallIntegerField(_("回访率(%)"), default=100, validators=_PERCENT)
     in_person_percent = models.PositiveSmallIntegerField(_("上门回访比例(%)"), default=0, validators=_PERCENT)
     visitor = models.CharField(_("回访人"), max_length=12, choices=VisitorRule.choices, default=VisitorRule.ASSISTANT)
     rework_days = models.PositiveSmallIntegerField(
         _("返工期限(工作日)"), default=2, help_text=_("回访不满意或未处理时，责任人须在此期限内重新处理（VIS-6）")
+    )
+    midterm_after_days = models.PositiveSmallIntegerField(
+        _("中期回访(服务期超过天数)"),
+        null=True,
+        blank=True,
+        help_text=_("特约服务的预约服务期超过这么多天时，在服务期中点另做一次中期回访（VIS-3）；留空表示不做"),
     )
     audit_percent = models.PositiveSmallIntegerField(_("质检抽查比例(%)"), default=0, validators=_PERCENT)
     audit_in_person_percent = models.PositiveSmallIntegerField(_("质检上门比例(%)"), default=0, validators=_PERCENT)
@@ -100,9 +103,11 @@ class VisitDraw(ProjectScopedModel):
     """The draw for one closed ticket and purpose: its place `seq` in the project's
     sequence for the policy (or the audit sample), and whether it was drawn. Kept for
     every closed ticket, drawn or not, so that closing again after a reopen never draws
-    twice and the rate can be checked against the sequence."""
+    twice and the rate can be checked against the sequence. A move-in (VIS-3) is drawn
+    by its occupancy instead of a ticket."""
 
-    ticket = models.ForeignKey("desk.Ticket", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey("desk.Ticket", on_delete=models.PROTECT, related_name="+", null=True)
+    occupancy = models.ForeignKey("residents.Occupancy", on_delete=models.PROTECT, related_name="+", null=True)
     purpose = models.CharField(_("目的"), max_length=10, choices=VisitPurpose.choices)
     policy = models.ForeignKey(ReturnVisitPolicy, on_delete=models.PROTECT, related_name="+", null=True)
     seq = models.PositiveIntegerField(_("序号"))
@@ -112,16 +117,38 @@ class VisitDraw(ProjectScopedModel):
     class Meta:
         verbose_name = _("回访抽取")
         verbose_name_plural = _("回访抽取")
-        constraints = [models.UniqueConstraint(fields=["ticket", "purpose"], name="visit_draw_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "purpose"], name="visit_draw_once"),
+            models.UniqueConstraint(
+                fields=["occupancy", "purpose"], condition=Q(occupancy__isnull=False), name="visit_draw_once_per_move_in"
+            ),
+            models.CheckConstraint(condition=Q(ticket__isnull=False) | Q(occupancy__isnull=False), name="visit_draw_has_subject"),
+        ]
 
 
 class ReturnVisit(ProjectScopedModel):
-    """One return visit of a ticket: due by `due_at` (the policy's delay on the project's
-    working calendar), assigned to `visitor`, and, once made, its record: method, the
-    three questions, the three scores, signature (not for phone visits), what was sent
-    back to the responsible person and what new matter it opened, and the PM's review."""
+    """One return visit of a ticket — or of a household that moved in (VIS-3, `occupancy`,
+    no ticket): due by `due_at` (the policy's delay on the project's working calendar),
+    assigned to `visitor`, and, once made, its record: method, the three questions, the
+    three scores, signature (not for phone visits), what was sent back to the responsible
+    person and what new matter it opened, and the PM's review.
 
-    ticket = models.ForeignKey("desk.Ticket", on_delete=models.PROTECT, related_name="return_visits", verbose_name=_("工单"))
+    The due time is a clock (回访时限): the sweep (`services.visits_sweep`) warns the
+    visitor on the morning of the due day (`warn_at`, once: `warned_at`) and tells the
+    supervisor once when it has passed (`overdue_notified_at`); `next_check_at` is the
+    next of those still to fire while the visit is planned."""
+
+    ticket = models.ForeignKey(
+        "desk.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="return_visits", verbose_name=_("工单")
+    )
+    occupancy = models.ForeignKey(
+        "residents.Occupancy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_visits",
+        verbose_name=_("入住登记"),
+    )
     purpose = models.CharField(_("目的"), max_length=10, choices=VisitPurpose.choices, default=VisitPurpose.ROUTINE)
     round = models.PositiveSmallIntegerField(_("轮次"), default=1)
     policy = models.ForeignKey(
@@ -143,6 +170,11 @@ class ReturnVisit(ProjectScopedModel):
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     due_at = models.DateTimeField(_("回访时限"))
     rules = models.CharField(_("依据规则"), max_length=100, blank=True)
+    # The clock (回访时限): warn the visitor, then tell the supervisor once overdue.
+    warn_at = models.DateTimeField(_("到期提醒时间"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("已提醒回访人"), null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(_("已通知超时"), null=True, blank=True)
+    next_check_at = models.DateTimeField(_("下次检查"), null=True, blank=True)
     # The record (VIS-2, VIS-6)
     done_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     done_by = models.ForeignKey(
@@ -182,6 +214,10 @@ class ReturnVisit(ProjectScopedModel):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["ticket", "purpose", "round"], name="visit_once_per_purpose"),
+            models.UniqueConstraint(
+                fields=["occupancy", "purpose"], condition=Q(occupancy__isnull=False), name="visit_once_per_move_in"
+            ),
+            models.CheckConstraint(condition=Q(ticket__isnull=False) | Q(occupancy__isnull=False), name="visit_has_subject"),
             models.CheckConstraint(
                 condition=Q(score_quality__isnull=True) | Q(score_quality__gte=SCORE_MIN, score_quality__lte=SCORE_MAX),
                 name="visit_score_quality",
@@ -206,10 +242,19 @@ class ReturnVisit(ProjectScopedModel):
                 condition=Q(status="done", reviewed_at__isnull=True),
                 name="visit_review_idx",
             ),
+            # The visit-clock sweep: planned visits with a warning or overdue notice to fire.
+            models.Index(fields=["next_check_at"], condition=Q(status="planned"), name="visit_clock_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.ticket_id}"
+        return f"{self.get_purpose_display()} {self.ticket_id or self.occupancy_id}"
+
+    @property
+    def subject(self) -> str:
+        """What the visit is about, in words: the ticket's number and title, or the move-in."""
+        if self.ticket_id:
+            return f"{self.ticket.number} {self.ticket.title}"
+        return str(_("新入住：%(who)s") % {"who": self.occupancy.person.name if self.occupancy_id else ""})
 
     @property
     def is_done(self) -> bool:

@@ -16,11 +16,18 @@ Where the seeds disagree, a variant chooses:
   001/002 repair flow): the next working day, ≥50%.
 
 The same in every variant (VIS-1, VIS-3, VIS-4, VIS-5):
-- special services (特约服务): at the end, within one week, 100% (VIS-4 asks ≥60%; the
-  company visits every paid service), by an assistant. The mid-term visit of a long
-  service is not scheduled yet.
+- new residents (新入住): one calendar month after the move-in (the start of an owner's or
+  tenant's occupancy), 100%, by the PM (VIS-3, VIS-4, VIS-5). Found by the hourly
+  scheduling sweep, so every way a move-in is recorded (the desk, an import, a transfer)
+  is covered.
+- special services (特约服务, DESK-8): at the end, within one week of closing, 100% (VIS-4
+  asks ≥60%; the company visits every paid service), by an assistant; and mid-term — at
+  the middle of the booked service period — when that period is longer than
+  `SERVICE_MIDTERM_AFTER_DAYS` days (a per-policy number, `midterm_after_days`).
 - emergency help (紧急求助): within one week, 100%, by an assistant.
 - suggestions (after completion): within one week, 100%, by an assistant.
+- community activities (≥30%, within a month) are not scheduled: there is no activity
+  record to visit yet.
 
 Short "within N days" limits count working days (a visit is not due over the National
 Day week), "one week" is calendar time — as in the SLA presets.
@@ -31,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from propdesk.desk.choices import RepairTrade, TicketType
-from propdesk.followup.choices import VisitorRule
+from propdesk.followup.choices import CALENDAR_MONTHS, MOVE_IN, VisitorRule
 from propdesk.sla.choices import Unit
 
 COMPLAINT_VARIANTS = ("002", "001")
@@ -58,6 +65,7 @@ class VisitPolicySpec:
     in_person: int = 0
     audit: int = 0
     audit_in_person: int = 0
+    midterm_after_days: int | None = None
 
 
 def _complaints(variant: str) -> list[VisitPolicySpec]:
@@ -130,16 +138,21 @@ def _repairs(variant: str) -> list[VisitPolicySpec]:
     return specs
 
 
+# VIS-3: a special service booked for longer than this gets a mid-term visit too.
+SERVICE_MIDTERM_AFTER_DAYS = 7
+
 COMMON = (
+    VisitPolicySpec(MOVE_IN, "", "新入住回访（入住一个月）", 1, CALENDAR_MONTHS, 100, VisitorRule.MANAGER, "VIS-3 VIS-4 VIS-5"),
     VisitPolicySpec(
         TicketType.SERVICE,
         "",
-        "特约服务回访（结束后）",
+        "特约服务回访（中期及结束后）",
         7,
         Unit.CALENDAR_DAYS,
         100,
         VisitorRule.ASSISTANT,
         "VIS-1 VIS-3 VIS-4 VIS-5",
+        midterm_after_days=SERVICE_MIDTERM_AFTER_DAYS,
     ),
     VisitPolicySpec(
         TicketType.EMERGENCY, "", "紧急求助回访", 7, Unit.CALENDAR_DAYS, 100, VisitorRule.ASSISTANT, "VIS-1 VIS-3 VIS-4"
@@ -159,3 +172,13 @@ def preset_visit_policies(*, complaints: str = "002", repairs: str = "standard")
 # Quality-audit visits are made within a week of closing (VIS-3 "other ≤1 week"), apart
 # from the routine visit, by the CS supervisor.
 AUDIT_DELAY_DAYS = 7
+
+# New residents (VIS-3): the occupancy roles that make a household's move-in (family
+# members, helpers and co-owners join one), and how far back the sweep looks for a
+# move-in without a visit — an import of a compound's old residents is no move-in.
+MOVE_IN_ROLES = ("owner", "tenant")
+MOVE_IN_LOOKBACK_DAYS = 31
+
+# The visit clock: the visitor is reminded on the morning of the due day at this local
+# time (the evening before when the visit is due before it).
+WARN_HOUR, WARN_MINUTE = 8, 30

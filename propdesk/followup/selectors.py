@@ -10,7 +10,7 @@ from propdesk.core import scoping
 from propdesk.followup.choices import VisitStatus
 from propdesk.followup.models import ReturnVisit
 
-_RELATED = ("ticket", "project", "house", "visitor")
+_RELATED = ("ticket", "project", "house", "visitor", "occupancy__person")
 
 
 def visits_todo(user, project_ids) -> QuerySet[ReturnVisit]:

@@ -3,6 +3,10 @@ business operation.
 
     visit_policies_install(complaints="002", repairs="standard", project=None)
     visits_schedule_for(ticket)        ← desk.services.ticket_transition, on CLOSED
+    visits_schedule_move_ins(today=…)  ← tasks.schedule (hourly): new residents (VIS-3)
+    visit_schedule_move_in(occupancy=…)
+    visits_schedule_midterms(now=…)    ← tasks.schedule: long special services (VIS-3)
+    visit_schedule_midterm(ticket=…)
     visit_record(visit=…, by=…, method=…, handled=…, satisfied=…, scores…)
     visit_review(visit=…, by=…, note=…)
 
@@ -15,13 +19,14 @@ of the visits and the CMP-10 audit sample.
 
 from __future__ import annotations
 
+import calendar as monthcal
 import datetime as dt
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,11 +37,13 @@ from propdesk.core.numbering import next_value
 from propdesk.core.uploads import check_scan
 from propdesk.core.workcalendar import WorkingCalendar
 from propdesk.desk.choices import Channel, EventKind, Priority, Status, TicketType
-from propdesk.desk.models import Ticket
+from propdesk.desk.models import Ticket, WorkOrder
 from propdesk.followup.choices import (
+    CALENDAR_MONTHS,
     DEFAULT_HEAD_ROLE,
     DEPARTMENT_HEAD_ROLES,
     FALLBACK_ROLES,
+    MOVE_IN,
     SCORE_MAX,
     SCORE_MIN,
     SIGNED_METHODS,
@@ -46,7 +53,14 @@ from propdesk.followup.choices import (
     VisitStatus,
 )
 from propdesk.followup.models import ReturnVisit, ReturnVisitPolicy, VisitDraw
-from propdesk.followup.presets import AUDIT_DELAY_DAYS, preset_visit_policies
+from propdesk.followup.presets import (
+    AUDIT_DELAY_DAYS,
+    MOVE_IN_LOOKBACK_DAYS,
+    MOVE_IN_ROLES,
+    WARN_HOUR,
+    WARN_MINUTE,
+    preset_visit_policies,
+)
 from propdesk.notifications.selectors import staff_with_role
 from propdesk.sla.arithmetic import deadline_for
 from propdesk.sla.choices import BUSINESS_UNITS, Unit
@@ -62,15 +76,19 @@ def quota_hit(n: int, percent: int) -> bool:
     return -(-n * percent // 100) > -(-(n - 1) * percent // 100)
 
 
-def _draw(ticket: Ticket, purpose: str, policy: ReturnVisitPolicy | None, percent: int, key: str) -> bool:
-    """Draw `ticket` once for `purpose` from the project's `key` sequence; a ticket drawn
-    (or passed over) before keeps its answer."""
-    earlier = VisitDraw.objects.filter(ticket=ticket, purpose=purpose).first()
+def _draw(
+    ticket: Ticket | None, purpose: str, policy: ReturnVisitPolicy | None, percent: int, key: str, *, occupancy=None
+) -> bool:
+    """Draw `ticket` (or a move-in's `occupancy`) once for `purpose` from the project's
+    `key` sequence; one drawn (or passed over) before keeps its answer."""
+    subject = {"ticket": ticket} if ticket is not None else {"occupancy": occupancy}
+    earlier = VisitDraw.objects.filter(purpose=purpose, **subject).first()
     if earlier is not None:
         return earlier.drawn
-    seq = next_value(project_id=ticket.project_id, key=key)
+    project_id = (ticket or occupancy).project_id
+    seq = next_value(project_id=project_id, key=key)
     drawn = quota_hit(seq, percent)
-    VisitDraw.objects.create(project_id=ticket.project_id, ticket=ticket, purpose=purpose, policy=policy, seq=seq, drawn=drawn)
+    VisitDraw.objects.create(project_id=project_id, purpose=purpose, policy=policy, seq=seq, drawn=drawn, **subject)
     return drawn
 
 
@@ -119,6 +137,7 @@ def visit_policies_install(*, complaints: str = "002", repairs: str = "standard"
             "visitor": spec.visitor,
             "audit_percent": spec.audit,
             "audit_in_person_percent": spec.audit_in_person,
+            "midterm_after_days": spec.midterm_after_days,
             "preset": preset,
             "rules": spec.rules,
         }
@@ -137,17 +156,42 @@ def visit_policies_install(*, complaints: str = "002", repairs: str = "standard"
 # --- scheduling ----------------------------------------------------------------------------
 
 
-def _due(ticket: Ticket, *, start: dt.datetime, amount: int, unit: str) -> dt.datetime:
-    calendar = WorkingCalendar.for_project(ticket.project) if unit in BUSINESS_UNITS else None
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthcal.monthrange(year, month)[1]))
+
+
+def _due(ticket: Ticket, *, start: dt.datetime, amount: int, unit: str, project=None) -> dt.datetime:
+    """The due time `amount` `unit`s after `start` — working days on the project's
+    calendar; calendar months end at the close of that day (VIS-3 "one month after")."""
+    project = project if project is not None else ticket.project
+    if unit == CALENDAR_MONTHS:
+        local = timezone.localtime(start)
+        day = add_months(local.date(), amount)
+        return dt.datetime.combine(day, dt.time(23, 59), tzinfo=local.tzinfo)
+    calendar = WorkingCalendar.for_project(project) if unit in BUSINESS_UNITS else None
     deadline, _budget = deadline_for(unit=unit, amount=amount, start=start, calendar=calendar)
     return deadline
 
 
-def _least_busy(ticket: Ticket, roles) -> object | None:
+def warn_time(due_at: dt.datetime, created_at: dt.datetime) -> dt.datetime:
+    """When the visitor is reminded of a visit (the visit clock): the morning of the due
+    day at WARN_HOUR:WARN_MINUTE local time — the morning before when it is due earlier
+    than that — and never before the visit exists."""
+    local = timezone.localtime(due_at)
+    morning = local.replace(hour=WARN_HOUR, minute=WARN_MINUTE, second=0, microsecond=0)
+    if morning >= due_at:
+        morning -= dt.timedelta(days=1)
+    return max(morning, created_at)
+
+
+def _least_busy(project_id: int, roles) -> object | None:
     """The project's staff member holding one of `roles` with the fewest visits to do."""
     for role in roles:
         user = (
-            staff_with_role(ticket.project_id, role, company_wide=False)
+            staff_with_role(project_id, role, company_wide=False)
             .annotate(todo=Count("return_visits", filter=Q(return_visits__status=VisitStatus.PLANNED)))
             .order_by("todo", "pk")
             .first()
@@ -157,12 +201,12 @@ def _least_busy(ticket: Ticket, roles) -> object | None:
     return None
 
 
-def visitor_roles(ticket: Ticket, rule: str) -> tuple[str, ...]:
+def visitor_roles(ticket: Ticket | None, rule: str) -> tuple[str, ...]:
     """Whom a visit goes to (VIS-5, CMP-9), most wanted first: important and major
-    complaints to the PM; other complaints to the head of the complained department
-    (customer service: the CS supervisor; the other departments have no head role, so
-    the PM); services and repairs to an assistant."""
-    if rule == VisitorRule.COMPLAINT_RULE and ticket.type == TicketType.COMPLAINT:
+    complaints and move-ins to the PM; other complaints to the head of the complained
+    department (customer service: the CS supervisor; the other departments have no head
+    role, so the PM); services and repairs to an assistant."""
+    if rule == VisitorRule.COMPLAINT_RULE and ticket is not None and ticket.type == TicketType.COMPLAINT:
         if ticket.priority in (Priority.IMPORTANT, Priority.MAJOR):
             first = Role.MANAGER
         else:
@@ -176,19 +220,40 @@ def visitor_roles(ticket: Ticket, rule: str) -> tuple[str, ...]:
     return (first, *(r for r in FALLBACK_ROLES if r != first))
 
 
-def _create_visit(ticket: Ticket, *, purpose: str, round: int, policy, due_at, visitor_rule: str, in_person: bool, rules: str):
+def clock_fields(due_at: dt.datetime, created_at: dt.datetime) -> dict:
+    """A new visit's clock: the reminder time and the first check of the sweep."""
+    warn_at = warn_time(due_at, created_at)
+    return {"warn_at": warn_at, "next_check_at": min(warn_at, due_at)}
+
+
+def _create_visit(
+    ticket: Ticket | None,
+    *,
+    purpose: str,
+    round: int,
+    policy,
+    due_at,
+    visitor_rule: str,
+    in_person: bool,
+    rules: str,
+    occupancy=None,
+):
+    subject = ticket or occupancy
+    lookup = {"ticket": ticket, "round": round} if ticket is not None else {"occupancy": occupancy}
+    now = timezone.now()
     visit, _created = ReturnVisit.objects.get_or_create(
-        ticket=ticket,
         purpose=purpose,
-        round=round,
+        **lookup,
         defaults={
-            "project_id": ticket.project_id,
+            "project_id": subject.project_id,
             "policy": policy,
-            "house_id": ticket.house_id,
-            "visitor": _least_busy(ticket, visitor_roles(ticket, visitor_rule)),
+            "house_id": subject.house_id,
+            "visitor": _least_busy(subject.project_id, visitor_roles(ticket, visitor_rule)),
             "in_person_required": in_person,
+            "created_at": now,
             "due_at": due_at,
             "rules": rules,
+            **clock_fields(due_at, now),
         },
     )
     return visit
@@ -263,6 +328,134 @@ def _draw_in_person(ticket: Ticket, percent: int, key: str) -> bool:
     return quota_hit(next_value(project_id=ticket.project_id, key=key), percent)
 
 
+# --- new residents and long services (VIS-3) -------------------------------------------------
+
+
+def move_in_policy(project_id: int) -> ReturnVisitPolicy | None:
+    """The active new-resident policy: the project's own before the company's."""
+    candidates = ReturnVisitPolicy.objects.filter(
+        Q(project_id=project_id) | Q(project__isnull=True), active=True, ticket_type=MOVE_IN
+    )
+    return min(candidates, key=lambda p: p.project_id is None, default=None)
+
+
+@transaction.atomic
+def visit_schedule_move_in(*, occupancy) -> ReturnVisit | None:
+    """The new-resident visit of a household's move-in (VIS-3, VIS-4, VIS-5): due one
+    calendar month after the occupancy starts, to the PM, at the policy's rate (100% in
+    the preset). Idempotent: an occupancy is drawn once."""
+    if occupancy.role not in MOVE_IN_ROLES:
+        return None
+    policy = move_in_policy(occupancy.project_id)
+    if policy is None:
+        return None
+    if not _draw(None, VisitPurpose.MOVE_IN, policy, policy.coverage_percent, f"visit:{policy.pk}", occupancy=occupancy):
+        return None
+    start = dt.datetime.combine(occupancy.start_date, dt.time(0, 0), tzinfo=timezone.get_current_timezone())
+    return _create_visit(
+        None,
+        occupancy=occupancy,
+        purpose=VisitPurpose.MOVE_IN,
+        round=1,
+        policy=policy,
+        due_at=_due(None, start=start, amount=policy.delay, unit=policy.delay_unit, project=occupancy.project),
+        visitor_rule=policy.visitor,
+        in_person=False,
+        rules=policy.rules,
+    )
+
+
+def visits_schedule_move_ins(*, today: dt.date | None = None) -> list[ReturnVisit]:
+    """The hourly sweep for new residents (VIS-3): every owner's or tenant's occupancy
+    started in the last MOVE_IN_LOOKBACK_DAYS days (not in the future, not ended) and
+    not drawn yet gets its visit. Reading the occupancies, not hooking the services that
+    write them, covers every way a move-in is recorded (the desk, an import, a transfer);
+    the draw's unique row makes a repeated or concurrent run schedule nothing twice."""
+    from propdesk.residents.models import Occupancy
+
+    today = today or timezone.localdate()
+    drawn = VisitDraw.objects.filter(occupancy=OuterRef("pk"), purpose=VisitPurpose.MOVE_IN)
+    candidates = (
+        Occupancy.objects.filter(
+            role__in=MOVE_IN_ROLES,
+            end_date__isnull=True,
+            start_date__gte=today - dt.timedelta(days=MOVE_IN_LOOKBACK_DAYS),
+            start_date__lte=today,
+        )
+        .exclude(Exists(drawn))
+        .select_related("project", "house", "person")
+        .order_by("start_date", "pk")
+    )
+    visits = []
+    for occupancy in candidates:
+        try:
+            visit = visit_schedule_move_in(occupancy=occupancy)
+        except IntegrityError:  # drawn by a concurrent run
+            continue
+        if visit is not None:
+            visits.append(visit)
+    return visits
+
+
+@transaction.atomic
+def visit_schedule_midterm(*, ticket: Ticket) -> ReturnVisit | None:
+    """The mid-term visit of a special service (特约服务, DESK-8, VIS-3) booked for longer
+    than its policy's `midterm_after_days`: due at the middle of the booked period, to an
+    assistant, at the policy's rate; the end visit follows when the ticket closes.
+    Idempotent: a ticket is drawn once for it."""
+    if ticket.type != TicketType.SERVICE:
+        return None
+    policy = policy_for(ticket)
+    if policy is None or policy.midterm_after_days is None:
+        return None
+    work_order = WorkOrder.objects.filter(pk=ticket.pk).first()
+    if work_order is None or not (work_order.appointment_start and work_order.appointment_end):
+        return None
+    span = work_order.appointment_end - work_order.appointment_start
+    if span <= dt.timedelta(days=policy.midterm_after_days):
+        return None
+    if not _draw(ticket, VisitPurpose.MIDTERM, policy, policy.coverage_percent, f"visit-mid:{policy.pk}"):
+        return None
+    return _create_visit(
+        ticket,
+        purpose=VisitPurpose.MIDTERM,
+        round=1,
+        policy=policy,
+        due_at=work_order.appointment_start + span / 2,
+        visitor_rule=policy.visitor,
+        in_person=False,
+        rules="VIS-3 DESK-8",
+    )
+
+
+def visits_schedule_midterms(*, now: dt.datetime | None = None) -> list[ReturnVisit]:
+    """The hourly sweep for long special services (VIS-3): every service under way (its
+    booked period has begun and not ended, the ticket not done) without a mid-term draw
+    is offered to `visit_schedule_midterm`, which decides by the period's length."""
+    now = now or timezone.now()
+    drawn = VisitDraw.objects.filter(ticket=OuterRef("ticket_id"), purpose=VisitPurpose.MIDTERM)
+    running = (
+        WorkOrder.objects.filter(
+            ticket__type=TicketType.SERVICE,
+            appointment_start__lte=now,
+            appointment_end__gt=now,
+        )
+        .exclude(ticket__status__in=(Status.RESOLVED, Status.CLOSED, Status.CANCELLED))
+        .exclude(Exists(drawn))
+        .select_related("ticket__project")
+        .order_by("appointment_start", "pk")
+    )
+    visits = []
+    for work_order in running:
+        try:
+            visit = visit_schedule_midterm(ticket=work_order.ticket)
+        except IntegrityError:  # drawn by a concurrent run
+            continue
+        if visit is not None:
+            visits.append(visit)
+    return visits
+
+
 # --- recording ------------------------------------------------------------------------------
 
 
@@ -312,7 +505,11 @@ def visit_record(
     responsible person (reopened, with a deadline of the policy's rework days; its
     resolution clock starts again, earlier breaches kept). Anything else the customer
     raises opens a new ticket (`new_ticket`: type, title, category…) linked to the visit."""
-    visit = ReturnVisit.objects.select_for_update(of=("self",)).select_related("ticket", "policy").get(pk=visit.pk)
+    visit = (
+        ReturnVisit.objects.select_for_update(of=("self",))
+        .select_related("ticket", "policy", "project", "house", "occupancy__person")
+        .get(pk=visit.pk)
+    )
     if not may_record(by, visit):
         raise DomainError("visit_not_yours", _("只有回访人或客服主管、项目经理可以记录该回访"), field="visit", rule="VIS-5")
     if visit.is_done:
@@ -345,9 +542,10 @@ def visit_record(
     if new_ticket and not (new_ticket.get("title") or "").strip():
         raise DomainError("visit_new_ticket_title", _("请填写客户提出的新问题"), field="new_title", rule="VIS-2")
 
-    ticket = visit.ticket
+    ticket = visit.ticket  # None for a new-resident visit (VIS-3)
     now = timezone.now()
     visit.status = VisitStatus.DONE
+    visit.next_check_at = None  # the visit clock stops
     visit.done_at, visit.done_by, visit.method = now, by, method
     visit.handled, visit.satisfied = handled, satisfied
     visit.score_quality, visit.score_result, visit.score_attitude = score_quality, score_result, score_attitude
@@ -373,8 +571,9 @@ def visit_record(
     from propdesk.desk.services import event_record, ticket_open, ticket_transition
 
     try:
-        event_record(ticket, EventKind.COMMENT, by=by, note=summary)
-        if not (handled and satisfied):
+        if ticket is not None:
+            event_record(ticket, EventKind.COMMENT, by=by, note=summary)
+        if ticket is not None and not (handled and satisfied):
             visit.sent_back_at = now
             visit.rework_due_at = _due(
                 ticket, start=now, amount=visit.policy.rework_days if visit.policy else 2, unit=Unit.BUSINESS_DAYS
@@ -394,17 +593,22 @@ def visit_record(
         if new_ticket:
             fields = {k: v for k, v in new_ticket.items() if v not in (None, "")}
             fields.setdefault("channel", Channel.PHONE if method == VisitMethod.PHONE else Channel.VISIT)
-            raised = ticket_open(
-                project=ticket.project,
-                by=by,
-                house=ticket.house,
-                reporter=ticket.reporter,
-                reporter_name=ticket.reporter_name,
-                reporter_phone=ticket.reporter_phone,
-                location="" if ticket.house_id else ticket.location,
-                **fields,
-            )
-            event_record(raised, EventKind.COMMENT, by=by, note=_("回访工单 %(n)s 时客户提出") % {"n": ticket.number})
+            if ticket is not None:
+                origin = {
+                    "project": ticket.project,
+                    "house": ticket.house,
+                    "reporter": ticket.reporter,
+                    "reporter_name": ticket.reporter_name,
+                    "reporter_phone": ticket.reporter_phone,
+                    "location": "" if ticket.house_id else ticket.location,
+                }
+                raised_note = _("回访工单 %(n)s 时客户提出") % {"n": ticket.number}
+            else:
+                person = visit.occupancy.person
+                origin = {"project": visit.project, "house": visit.house, "reporter": person, "reporter_name": person.name}
+                raised_note = _("新入住回访时客户提出")
+            raised = ticket_open(by=by, **origin, **fields)
+            event_record(raised, EventKind.COMMENT, by=by, note=raised_note)
             visit.follow_up_ticket = raised
         visit.save()
     except Exception:

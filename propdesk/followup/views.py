@@ -18,7 +18,7 @@ from propdesk.core.console import render_page, selected_project_ids
 from propdesk.core.errors import DomainError
 from propdesk.desk.choices import TYPE_CATEGORIES, TicketType
 from propdesk.desk.repair_forms import decode_signature
-from propdesk.followup import selectors, services
+from propdesk.followup import clock, selectors, services
 from propdesk.followup.forms import VisitRecordForm
 from propdesk.followup.models import ReturnVisit
 
@@ -28,7 +28,8 @@ REVIEW_ROWS = 200
 
 def access_visit(user, pk: int, cap: Cap = Cap.VISIT_RECORD) -> ReturnVisit:
     """The one door to a visit: 404 for missing and for another project's visit alike."""
-    return scoping.access(ReturnVisit.objects.select_related("ticket", "project", "house", "visitor", "policy"), user, cap, pk=pk)
+    related = ("ticket", "project", "house", "visitor", "policy", "occupancy__person")
+    return scoping.access(ReturnVisit.objects.select_related(*related), user, cap, pk=pk)
 
 
 @login_required
@@ -38,8 +39,10 @@ def todo(request):
     if not project_ids:
         raise Http404
     now = timezone.now()
-    rows = [(visit, visit.due_at < now) for visit in selectors.visits_todo(request.user, project_ids)[:TODO_ROWS]]
-    return render_page(request, "followup/todo.html", {"rows": rows, "now": now})
+    visits = selectors.visits_todo(request.user, project_ids)
+    rows = [(visit, clock.is_overdue(visit, now)) for visit in visits[:TODO_ROWS]]
+    overdue_count = visits.filter(due_at__lt=now).count()
+    return render_page(request, "followup/todo.html", {"rows": rows, "now": now, "overdue_count": overdue_count})
 
 
 @login_required

@@ -1,7 +1,8 @@
 /* Signature pad: a hand-written <canvas> for a customer's signature on a phone (REP-6).
    No library. Pointer events draw; each finished stroke writes canvas.toDataURL("image/png")
    into the hidden input named by data-input. A button with data-clear="<canvas id>" wipes it.
-   The form is not sent while a required pad is empty. */
+   The form is not sent while a required pad is empty; a pad marked data-optional (the
+   return-visit form: no signature for a phone visit, or a scanned sheet instead) never stops it. */
 (function () {
   "use strict";
 
@@ -110,7 +111,7 @@
     var form = canvas.closest("form");
     if (form) {
       form.addEventListener("submit", function (event) {
-        if (!inked) {
+        if (!inked && !canvas.hasAttribute("data-optional")) {
           event.preventDefault();
           var hint = form.querySelector(".sigpad-empty");
           if (hint) hint.hidden = false;
