@@ -20,4 +20,9 @@ app.conf.beat_schedule = {
         "task": "propdesk.desk.tasks.report_unfinished_work_orders",
         "schedule": crontab(hour=17, minute=0),
     },
+    # FEE-10: the monthly rental list for the garage cashier, every Monday morning.
+    "parking-weekly-rental-export": {
+        "task": "propdesk.parking.tasks.weekly_rental_exports",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+    },
 }

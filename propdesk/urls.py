@@ -3,9 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from propdesk.deposits import api as deposits_api
 from propdesk.desk import api as desk_api
 from propdesk.estate import api as estate_api
 from propdesk.notifications import api as notifications_api
+from propdesk.parking import api as parking_api
 from propdesk.residents import api as residents_api
 from propdesk.sla import api as sla_api
 
@@ -15,6 +17,8 @@ residents_api.register(router)
 notifications_api.register(router)
 desk_api.register(router)
 sla_api.register(router)
+deposits_api.register(router)
+parking_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

@@ -51,6 +51,9 @@ class Cap(StrEnum):
     VISIT_RECORD = "visit.record"  # make and record return visits assigned to oneself (VIS-2/5/6)
     VISIT_MANAGE = "visit.manage"  # see and record every return visit of the project (CS supervisor)
     VISIT_REVIEW = "visit.review"  # review return-visit records (VIS-6: the PM)
+    # parking (FEE-10)
+    PARKING_VIEW = "parking.view"  # rentals, cards, the temporary-parking calculator (guards at the gate)
+    PARKING_MANAGE = "parking.manage"  # rentals and renewals, IC cards, the parking tariff
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -90,6 +93,11 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ),
     Role.ADMIN: frozenset(set(Cap)),
 }
+
+# parking (FEE-10): guards, assistants, cashiers, supervisors and PMs see parking and use the
+# calculator; cashiers, supervisors and PMs manage rentals, cards and the tariff.
+for _role in (Role.GUARD, Role.ASSISTANT, Role.CASHIER, Role.SUPERVISOR, Role.MANAGER):
+    ROLE_CAPS[_role] |= {Cap.PARKING_VIEW} | (set() if _role in (Role.GUARD, Role.ASSISTANT) else {Cap.PARKING_MANAGE})
 
 
 def caps_of(role: str) -> frozenset[Cap]:

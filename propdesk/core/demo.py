@@ -642,6 +642,12 @@ class _Generator:
             for key, count in seed_billing(projects=projects, staff=staff, rng=self.rng).items():
                 report.counts[key] += count
             self.progress(f"收费: {report.counts['billing.Payment']} 收款 ({time.monotonic() - started:.1f}s)")
+            from propdesk.deposits.demo import seed_deposits  # deposits and parking (issue 5 items 8, 10)
+            from propdesk.parking.demo import seed_parking
+
+            for seed in (seed_deposits, seed_parking):
+                for key, count in seed(projects=projects, staff=staff, rng=self.rng).items():
+                    report.counts[key] += count
         else:
             # The large (benchmark) scale: 2,000,000 tickets over 24 months, written with COPY
             # (propdesk.core.demo_tickets) — the desk services take milliseconds a ticket.

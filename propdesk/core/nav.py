@@ -72,6 +72,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("billing:notices", _("缴费通知单"), (Cap.FEE_VIEW,)),
     NavEntry("billing:runs", _("月度出账"), (Cap.FEE_BILL,)),
     NavEntry("billing:close", _("收银日结"), (Cap.FEE_COLLECT,)),
+    NavEntry("deposits:list", _("押金"), (Cap.FEE_VIEW,)),
+    NavEntry("parking:rentals", _("停车"), (Cap.PARKING_VIEW,)),
     NavEntry(None, _("装修管理")),
     NavEntry(None, _("前台登记")),
     NavEntry(None, _("通知公告")),

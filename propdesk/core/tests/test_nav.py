@@ -35,6 +35,12 @@ SHOWN = {
     "admin": EVERY_PAGE,
     "resident": {"core:home", "notifications:inbox"},
 }
+# Deposits (FEE_VIEW) and parking (PARKING_VIEW: guards, assistants, cashiers, supervisors, PMs).
+EVERY_PAGE |= {"deposits:list", "parking:rentals"}
+for _role in ("assistant", "supervisor", "manager", "cashier", "head_office", "admin"):
+    SHOWN[_role] = SHOWN[_role] | {"deposits:list"}
+for _role in ("guard", "assistant", "cashier", "supervisor", "manager", "admin"):
+    SHOWN[_role] = SHOWN[_role] | {"parking:rentals"}
 URL_NAMES = {reverse(name): name for name in EVERY_PAGE}
 SOON = ("满意度调查", "装修管理", "前台登记", "通知公告", "巡查与交接班")
 
