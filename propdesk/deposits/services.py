@@ -32,7 +32,7 @@ from propdesk.core import scoping
 from propdesk.core.errors import DomainError
 from propdesk.core.money import ZERO, Number, money, money_sum
 from propdesk.core.numbering import next_value
-from propdesk.deposits.choices import SETTLEMENT_GATED, DeductionKind, DepositKind, RefundStatus
+from propdesk.deposits.choices import SETTLEMENT_GATED, DeductionKind, DepositKind, DepositStatus, RefundStatus
 from propdesk.deposits.models import Deposit, DepositDeduction, DepositPrint, DepositRefund
 from propdesk.estate.models import House, Project
 
@@ -130,8 +130,6 @@ def deposit_take(
 
 def deposit_status(deposit: Deposit) -> str:
     """held / requested / refunded, from the deposit's live refund (if any)."""
-    from propdesk.deposits.choices import DepositStatus
-
     live = [r for r in deposit.refunds.all() if r.status != RefundStatus.REJECTED]
     if not live:
         return DepositStatus.HELD
@@ -158,7 +156,7 @@ def owed_for_refund(deposit: Deposit, on_date: dt.date) -> Decimal:
 
 
 def _lock_deposit(deposit: Deposit) -> Deposit:
-    return Deposit.objects.select_for_update().select_related("house", "project").get(pk=deposit.pk)
+    return Deposit.objects.select_for_update(of=("self",)).select_related("house", "project").get(pk=deposit.pk)
 
 
 def _check_settled(deposit: Deposit, fees: Decimal, on_date: dt.date) -> None:
@@ -204,6 +202,9 @@ def refund_request(
     if deposit.refunds.exclude(status=RefundStatus.REJECTED).exists():
         raise DomainError("refund_exists", _("该押金已申请退还或已退还"), rule="FEE-9")
     _method(method)
+    card = getattr(deposit, "ic_card", None) if deposit.kind == DepositKind.IC_CARD else None  # parking's card, if any
+    if card is not None and card.status == "issued":
+        raise DomainError("refund_card_in_use", _("IC卡仍在使用：请先退卡或挂失，再退还押金"), rule="FEE-10")
     today = timezone.localdate()
     on_date = on_date or today
     if on_date > today or on_date < deposit.taken_on:

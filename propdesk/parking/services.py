@@ -198,7 +198,9 @@ def period_charge(*, period: RentalPeriod, by, on_date: dt.date | None = None) -
     by the period's first day (or at once when it has begun). Idempotent: a period
     already charged returns its line."""
     scoping.require(by, Cap.PARKING_VIEW, period.project_id)
-    period = RentalPeriod.objects.select_for_update().select_related("rental__space", "rental__house").get(pk=period.pk)
+    period = (
+        RentalPeriod.objects.select_for_update(of=("self",)).select_related("rental__space", "rental__house").get(pk=period.pk)
+    )
     if period.line_id is not None:
         return period.line
     rental = period.rental
@@ -254,7 +256,7 @@ def card_issue(
     against the tariff's card deposit (50 yuan by default), taken through the deposits
     app with its own 押金收据 (PARKING_MANAGE and FEE_COLLECT)."""
     scoping.require(by, Cap.PARKING_MANAGE, rental.project_id)
-    rental = ParkingRental.objects.select_for_update().select_related("house", "project").get(pk=rental.pk)
+    rental = ParkingRental.objects.select_for_update(of=("self",)).select_related("house", "project").get(pk=rental.pk)
     on_date = on_date or timezone.localdate()
     if not is_monthly_renter(rental, on_date):
         raise DomainError("card_not_monthly_renter", _("IC卡只发给在租期内的月租车主（FEE-10）"), field="rental", rule="FEE-10")

@@ -176,3 +176,21 @@ def test_fee9_deposit_api_errors_name_the_rule(held, staff):
         "field": "deductions",
         "rule": "FEE-9",
     }
+
+
+def test_deposit_list_queries_do_not_grow_with_the_rows(held, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = page_client(held, "cashier")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("deposits:list"), {"status": ""}).status_code == 200
+        return len(queries)
+
+    few = count()
+    for _n in range(5):
+        deposit = take(held.house_a, staff.cashier, kind=DepositKind.KEY, amount="200")
+        refund_request(deposit=deposit, by=staff.cashier)
+    assert count() == few

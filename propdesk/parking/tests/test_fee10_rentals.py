@@ -137,6 +137,9 @@ def test_fee10_ic_cards_are_refused_to_anyone_not_renting_monthly(world, fees, o
 def test_fee9_deposit_refund_of_a_returned_ic_card_needs_the_rent_paid_or_deducted(world, fees, occupied, staff, clock):
     rental = rent(world, staff.cashier, months=1)
     card = services.card_issue(rental=rental, number="IC-1", by=staff.cashier, method="cash", idempotency_key="k")
+    with pytest.raises(DomainError) as exc:  # the card is still in use
+        refund_request(deposit=card.deposit, by=staff.cashier)
+    assert exc.value.code == "refund_card_in_use"
     services.card_return(card=card, by=staff.cashier)
     with pytest.raises(DomainError) as exc:  # the July rent (100) is open
         refund_request(deposit=card.deposit, by=staff.cashier)

@@ -186,3 +186,28 @@ def test_fee10_api_card_issue_refuses_a_renter_out_of_term(rented, staff, clock)
     assert response.status_code == 400 and response.json()["code"] == "card_not_monthly_renter"
     assert response.json()["rule"] == "FEE-10" and not ICCard.objects.filter(number="IC-NEW").exists()
     assert dt.date(2026, 12, 1) == clock.today
+
+
+def test_rental_list_queries_do_not_grow_with_the_rows(rented, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = page_client(rented, "cashier")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("parking:rentals")).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(2, 7):
+        rental = services.rental_create(
+            space=space(rented.project_a, f"B1-A00{n:02d}"),
+            house=rented.house_a,
+            renter_name="车主",
+            plates=f"浙A1000{n}",
+            months=1,
+            by=staff.cashier,
+        )
+        services.card_issue(rental=rental, number=f"IC-{n}", by=staff.cashier, method="cash", idempotency_key=f"q{n}")
+    assert count() == few
