@@ -27,4 +27,9 @@ app.conf.beat_schedule = {
     "outreach-care-tasks": {"task": "propdesk.outreach.tasks.build_care_tasks", "schedule": crontab(hour=6, minute=30)},
     # FEE-7: broken promises, late instalments, limitation warnings (dunning).
     "dunning-daily": {"task": "propdesk.dunning.tasks.dunning_daily", "schedule": crontab(hour=7, minute=30)},
+    # FEE-10: the monthly rental list for the garage cashier, every Monday morning.
+    "parking-weekly-rental-export": {
+        "task": "propdesk.parking.tasks.weekly_rental_exports",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+    },
 }

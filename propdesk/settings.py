@@ -224,6 +224,10 @@ SPECTACULAR_SETTINGS = {
         "LoanStatusEnum": "propdesk.residents.choices.LoanStatus",
         "ArchiveItemStatusEnum": "propdesk.residents.choices.ArchiveItemStatus",
         "TicketStatusEnum": "propdesk.desk.choices.Status",
+        # deposits and parking
+        "DepositKindEnum": "propdesk.deposits.choices.DepositKind",
+        "DeductionKindEnum": "propdesk.deposits.choices.DeductionKind",
+        "PaymentMethodEnum": "propdesk.billing.choices.PaymentMethod",
     },
 }
 

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from propdesk.bankcollect import api as bankcollect_api
 from propdesk.billing import api as billing_api
+from propdesk.deposits import api as deposits_api
 from propdesk.desk import api as desk_api
 from propdesk.dunning import api as dunning_api
 from propdesk.estate import api as estate_api
@@ -12,6 +13,7 @@ from propdesk.followup import api as followup_api
 from propdesk.metering import api as metering_api
 from propdesk.notifications import api as notifications_api
 from propdesk.outreach import api as outreach_api
+from propdesk.parking import api as parking_api
 from propdesk.residents import api as residents_api
 from propdesk.sla import api as sla_api
 from propdesk.surveys import api as surveys_api
@@ -29,6 +31,8 @@ metering_api.register(router)
 outreach_api.register(router)
 dunning_api.register(router)
 followup_api.register(router)
+deposits_api.register(router)
+parking_api.register(router)
 
 urlpatterns = [
     path("", include("propdesk.core.urls")),

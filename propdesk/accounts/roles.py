@@ -61,6 +61,9 @@ class Cap(StrEnum):
     METER_CONFIRM = "meter.confirm"  # confirm or reject anomalous readings, register and replace meters
     # dunning
     DUNNING_LEGAL = "dunning.legal"  # refer a debt to legal action, the last rung of FEE-7 (the PM)
+    # parking (FEE-10)
+    PARKING_VIEW = "parking.view"  # rentals, cards, the temporary-parking calculator (guards at the gate)
+    PARKING_MANAGE = "parking.manage"  # rentals and renewals, IC cards, the parking tariff
 
 
 _ALL_VIEW = {Cap.HOUSE_VIEW, Cap.PERSON_VIEW}
@@ -87,42 +90,39 @@ _LEAD = {
 # Surveys: assistants hand out and type in; supervisors run rounds; the PM also approves.
 _SURVEY_DESK = {Cap.SURVEY_VIEW, Cap.SURVEY_ENTER}
 _SURVEY_LEAD = _SURVEY_DESK | {Cap.SURVEY_MANAGE}
+# Meters: assistants, engineers and cashiers read; supervisors and PMs also confirm anomalies.
+_METER_LEAD = {Cap.METER_READ, Cap.METER_CONFIRM}
+# Parking: guards use the calculator; cashiers, supervisors and PMs manage rentals and cards.
+_PARKING_LEAD = {Cap.PARKING_VIEW, Cap.PARKING_MANAGE}
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.ASSISTANT: frozenset(_DESK | _FEE_READ | {Cap.VISIT_RECORD} | _SURVEY_DESK),
-    Role.SUPERVISOR: frozenset(_DESK | _LEAD | _FEE_LEAD | _SURVEY_LEAD),
+    Role.ASSISTANT: frozenset(_DESK | _FEE_READ | {Cap.VISIT_RECORD} | _SURVEY_DESK | {Cap.METER_READ} | {Cap.PARKING_VIEW}),
+    Role.SUPERVISOR: frozenset(_DESK | _LEAD | _FEE_LEAD | _SURVEY_LEAD | _METER_LEAD | _PARKING_LEAD),
     Role.MANAGER: frozenset(
         _DESK
         | _LEAD
         | {Cap.SLA_CONFIGURE, Cap.VISIT_REVIEW}
         | _FEE_LEAD
-        | {Cap.FEE_BILL, Cap.FEE_CONFIGURE}
+        | {Cap.FEE_BILL, Cap.FEE_CONFIGURE, Cap.DUNNING_LEGAL}
         | _SURVEY_LEAD
         | {Cap.SURVEY_APPROVE}
+        | _METER_LEAD
+        | _PARKING_LEAD
     ),
-    Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD | {Cap.REPAIR_GRAB}),
-    Role.GUARD: frozenset(_ALL_VIEW | _FIELD),
+    Role.ENGINEER: frozenset(_ALL_VIEW | _FIELD | {Cap.REPAIR_GRAB, Cap.METER_READ}),
+    Role.GUARD: frozenset(_ALL_VIEW | _FIELD | {Cap.PARKING_VIEW}),
     Role.CLEANER: frozenset({Cap.HOUSE_VIEW} | _FIELD),
     Role.CASHIER: frozenset(
-        _ALL_VIEW | {Cap.DATA_EXPORT, Cap.TICKET_VIEW, Cap.TICKET_CREATE} | {Cap.FEE_VIEW, Cap.FEE_COLLECT, Cap.FEE_BILL}
+        _ALL_VIEW
+        | {Cap.DATA_EXPORT, Cap.TICKET_VIEW, Cap.TICKET_CREATE}
+        | {Cap.FEE_VIEW, Cap.FEE_COLLECT, Cap.FEE_BILL}
+        | {Cap.METER_READ}
+        | _PARKING_LEAD
     ),
     Role.ARCHIVIST: frozenset((_DESK - {Cap.TICKET_DISPATCH}) | {Cap.PII_REVEAL, Cap.ARCHIVE_LEND, Cap.DATA_IMPORT}),
     Role.HEAD_OFFICE: frozenset(_ALL_VIEW | {Cap.ARCHIVE_VIEW, Cap.DATA_EXPORT, Cap.TICKET_VIEW} | _FEE_READ | {Cap.SURVEY_VIEW}),
     Role.ADMIN: frozenset(set(Cap)),
 }
-
-# metering (issue 5 item 2): assistants, engineers and cashiers read meters; the CS
-# supervisor and the PM also confirm anomalies and manage meters.
-for _role, _caps in {
-    Role.ASSISTANT: {Cap.METER_READ},
-    Role.ENGINEER: {Cap.METER_READ},
-    Role.CASHIER: {Cap.METER_READ},
-    Role.SUPERVISOR: {Cap.METER_READ, Cap.METER_CONFIRM},
-    Role.MANAGER: {Cap.METER_READ, Cap.METER_CONFIRM},
-}.items():
-    ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
-# dunning: the PM refers a debt to legal action (FEE-7's last rung)
-ROLE_CAPS[Role.MANAGER] = ROLE_CAPS[Role.MANAGER] | {Cap.DUNNING_LEGAL}
 
 
 def caps_of(role: str) -> frozenset[Cap]:

@@ -122,6 +122,8 @@ DEMO_MODULES = (
     ("主动访问与关怀", "propdesk.outreach.demo.seed_outreach"),  # VIS-7, ARC-6 (issue 4)
     ("催缴", "propdesk.dunning.demo.seed_dunning"),  # FEE-7
     ("回访", "propdesk.followup.demo.seed_followup"),  # new-resident visits, the visit clock (issue 4)
+    ("押金", "propdesk.deposits.demo.seed_deposits"),  # issue 5 item 8
+    ("停车", "propdesk.parking.demo.seed_parking"),  # FEE-10 (its IC cards take deposits)
 )
 DEMO_URL = "http://127.0.0.1:8000"
 COMPANY_NAME = "阳光物业服务有限公司"

@@ -86,6 +86,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("metering:rounds", _("抄表"), (Cap.METER_READ,)),
     NavEntry("dunning:worklist", _("催缴工作台"), (Cap.FEE_VIEW,)),
     NavEntry("billing:collection", _("收费报表"), (Cap.FEE_VIEW,)),
+    NavEntry("deposits:list", _("押金"), (Cap.FEE_VIEW,)),
+    NavEntry("parking:rentals", _("停车"), (Cap.PARKING_VIEW,)),
     NavEntry(None, _("装修管理")),
     NavEntry(None, _("前台登记")),
     NavEntry(None, _("通知公告")),

@@ -16,7 +16,7 @@ FIELD = TICKETS | {"desk:mine"}
 DESK = EVERY_STAFF | FIELD | {"residents:overview", "residents:loans"}
 VISITS = {"followup:todo", "followup:review"}  # record return visits; review them (the PM)
 FEE_READ = {"billing:desk", "billing:arrears", "billing:notices", "billing:disputes", "bankcollect:batches"}  # FEE_VIEW
-FEE_READ |= {"dunning:worklist", "billing:collection"}  # FEE_VIEW: 催缴工作台, 收费报表
+FEE_READ |= {"dunning:worklist", "billing:collection", "deposits:list"}  # FEE_VIEW: 催缴工作台, 收费报表, 押金
 FEE_RUN, FEE_CLOSE = {"billing:runs"}, {"billing:close", "billing:approvals"}  # FEE_BILL; FEE_COLLECT
 FEE_CONF = {"billing:fee-items", "billing:policy"}  # FEE_CONFIGURE
 FEES = FEE_READ | FEE_RUN | FEE_CLOSE
@@ -24,6 +24,7 @@ SURVEY_READ, SURVEY_BUILD = {"surveys:rounds", "surveys:rectifications"}, {"surv
 METERS = {"metering:rounds"}  # METER_READ
 OUTREACH = {"outreach:visits", "outreach:care"}  # proactive visits, customer care (VISIT_RECORD)
 OUTREACH_PROGRESS = {"outreach:progress"}  # VISIT_MANAGE
+PARKING = {"parking:rentals"}  # PARKING_VIEW
 EVERY_PAGE = (
     DESK
     | {"residents:imports", "repairs:pool", "repairs:unfinished"}
@@ -35,18 +36,21 @@ EVERY_PAGE = (
     | METERS
     | OUTREACH
     | OUTREACH_PROGRESS
+    | PARKING
 )
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
 
 # Who sees which link (accounts/roles.py, written out as the rule).
 SHOWN = {
-    "assistant": DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | SURVEY_READ | METERS | OUTREACH,
+    "assistant": (
+        DESK | {"repairs:pool", "repairs:unfinished", "followup:todo"} | FEE_READ | SURVEY_READ | METERS | OUTREACH | PARKING
+    ),
     "supervisor": EVERY_PAGE - {"followup:review"} - FEE_RUN - FEE_CONF,
     "manager": EVERY_PAGE,
     "engineer": EVERY_STAFF | FIELD | {"residents:overview", "repairs:pool"} | METERS,
-    "guard": EVERY_STAFF | FIELD | {"residents:overview"},
+    "guard": EVERY_STAFF | FIELD | {"residents:overview"} | PARKING,
     "cleaner": EVERY_STAFF | FIELD,
-    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES | METERS,
+    "cashier": EVERY_STAFF | TICKETS | {"residents:overview"} | FEES | METERS | PARKING,
     "archivist": DESK | {"residents:imports"},
     "head_office": EVERY_STAFF | HEAD_OFFICE | FEE_READ | SURVEY_READ,
     "admin": EVERY_PAGE,
