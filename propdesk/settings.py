@@ -240,9 +240,12 @@ CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
-# A task whose worker died unacknowledged goes back to the queue after this many seconds
-# (Redis); every task is safe to run again (billing runs resume, sweeps claim their rows).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# On Redis, a task whose worker died unacknowledged goes back to the queue after this many
+# seconds; every task is safe to run again (billing runs resume, sweeps claim their rows).
+# (The SQLite broker of the default set-up takes no such option.)
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)} if CELERY_BROKER_URL.startswith("redis") else {}
+)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

