@@ -58,6 +58,33 @@ def charge_add(
     """A one-off charge on a bill of its own: qty × unit price, rounded once. Due by
     `due_date` (default: the project's due day of next month, as monthly bills, FEE-2)."""
     scoping.require(by, Cap.FEE_BILL, house.project_id)
+    return charge_create(
+        house=house,
+        item=item,
+        by=by,
+        unit_price=unit_price,
+        qty=qty,
+        description=description,
+        due_date=due_date,
+        payer=payer,
+        on_date=on_date,
+    )
+
+
+def charge_create(
+    *,
+    house: House,
+    item: FeeItem,
+    by,
+    unit_price: Number,
+    qty: Number = 1,
+    description: str = "",
+    due_date: dt.date | None = None,
+    payer: str = Payer.OWNER,
+    on_date: dt.date | None = None,
+) -> BillLine:
+    """`charge_add` without its FEE_BILL check, for a billing service that has checked its
+    own permission (a paid work order the customer accepted, REP-4: ticket_charges)."""
     if item.project_id != house.project_id:
         raise DomainError("charge_item_project", _("收费项目不属于该房屋所在项目"), field="item", rule="FEE-1")
     if item.kind == FeeKind.DEPOSIT:

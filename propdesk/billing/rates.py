@@ -39,6 +39,29 @@ def fee_item_create(
     fee (custody houses pay part of it, FEE-8) and monthly and metered items accrue late
     fees (FEE-3); one-off items and deposits do not."""
     scoping.require(by, Cap.FEE_CONFIGURE, project.pk)
+    return fee_item_make(
+        project=project,
+        code=code,
+        name=name,
+        kind=kind,
+        unit=unit,
+        is_management_fee=is_management_fee,
+        late_fee_applies=late_fee_applies,
+    )
+
+
+def fee_item_make(
+    *,
+    project: Project,
+    code: str,
+    name: str,
+    kind: str,
+    unit: str = "",
+    is_management_fee: bool | None = None,
+    late_fee_applies: bool | None = None,
+) -> FeeItem:
+    """`fee_item_create` without its FEE_CONFIGURE check, for a billing service that sets
+    up the item it needs (the paid-repair item, REP-4: ticket_charges)."""
     code, name = code.strip(), name.strip()
     if kind not in FeeKind.values:
         raise DomainError("fee_item_kind_invalid", _("计费方式无效"), field="kind", rule="FEE-1")

@@ -600,6 +600,10 @@ def work_order_complete(
         for photo in photos:
             ticket_attach(ticket=ticket, upload=photo, by=by)
         ticket_transition(ticket=ticket, to_status=Status.RESOLVED, by=by, note=note.strip())
+        if work_order.paid:  # REP-4/DESK-8: signed by the customer → the charge is final, onto the house's bill
+            from propdesk.billing.ticket_charges import work_order_charge_pass
+
+            work_order_charge_pass(work_order=work_order, by=by)
     except Exception:
         if saved_signature:
             work_order.signature.storage.delete(saved_signature)

@@ -339,7 +339,7 @@ def test_rep4_final_charge_is_the_sum_of_the_final_lines(world):
     assert order.final_charge == Decimal("30.00") + Decimal("50.00") + Decimal("2.51")
     final = list(order.lines_of(LineStage.FINAL))
     assert [line.price_item_id for line in final] == [labour.pk, material.pk, None]
-    assert order.charge_passed_at is None  # billing takes it from here (REP-9)
+    assert order.charge_passed_at is not None  # signed by the customer: passed to billing (REP-4/REP-9)
 
 
 def test_rep4_without_final_lines_the_accepted_quote_is_charged(world):
