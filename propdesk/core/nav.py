@@ -66,6 +66,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("reports:kpi", _("报表"), (Cap.TICKET_VIEW,)),
     NavEntry("followup:todo", _("回访待办"), (Cap.VISIT_RECORD,)),
     NavEntry("followup:review", _("回访审核"), (Cap.VISIT_REVIEW,)),
+    NavEntry("followup:activities", _("社区活动"), (Cap.VISIT_MANAGE,)),
     NavEntry("outreach:visits", _("主动访问"), (Cap.VISIT_RECORD,)),
     NavEntry("outreach:progress", _("访问进度"), (Cap.VISIT_MANAGE,)),
     NavEntry("outreach:care", _("客户关怀"), (Cap.VISIT_RECORD,)),

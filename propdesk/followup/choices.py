@@ -14,6 +14,7 @@ class VisitPurpose(models.TextChoices):
     RECHECK = "recheck", _("复访")  # after a visit sent the ticket back (VIS-6) and it closed again
     MOVE_IN = "move_in", _("新入住回访")  # VIS-3/4/5: one month after a household moves in, by the PM
     MIDTERM = "midterm", _("服务中期回访")  # VIS-3: mid-term of a long special service (DESK-8)
+    ACTIVITY = "activity", _("社区活动回访")  # VIS-1/3/4: ≥30% of an activity's households within a month
 
 
 class VisitStatus(models.TextChoices):
@@ -50,9 +51,11 @@ DEFAULT_HEAD_ROLE = Role.MANAGER
 # When nobody holds the wanted role in the project, the visit goes to the next of these.
 FALLBACK_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
-# What a policy is about: a ticket type, or a household's move-in (VIS-3 "new resident").
+# What a policy is about: a ticket type, a household's move-in (VIS-3 "new resident"), or
+# the households that took part in a community activity (VIS-1, VIS-3, VIS-4).
 MOVE_IN = "move_in"
-POLICY_SUBJECTS = [*TicketType.choices, (MOVE_IN, _("新入住"))]
+ACTIVITY = "activity"
+POLICY_SUBJECTS = [*TicketType.choices, (MOVE_IN, _("新入住")), (ACTIVITY, _("社区活动"))]
 
 # Calendar months: "one month after move-in" (VIS-3) is a month, not 30 days.
 CALENDAR_MONTHS = "calendar_months"

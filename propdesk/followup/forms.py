@@ -1,6 +1,8 @@
-"""The visit record form (VIS-2, VIS-6), phone-friendly."""
+"""The visit record form (VIS-2, VIS-6), phone-friendly; the community-activity form (VIS-1)."""
 
 from __future__ import annotations
+
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -43,3 +45,24 @@ class VisitRecordForm(forms.Form):
             "title": data.get("new_title", ""),
             "description": data.get("other_matters", ""),
         }
+
+
+class ActivityForm(forms.Form):
+    """Record a community activity (社区活动, VIS-1) in one of the user's projects."""
+
+    project = forms.ModelChoiceField(label=_("项目"), queryset=None, empty_label=None)
+    title = forms.CharField(label=_("活动名称"), max_length=100)
+    held_on = forms.DateField(label=_("活动日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        from propdesk.estate.models import Project
+
+        self.fields["project"].queryset = Project.objects.filter(pk__in=[p.pk for p in projects]).order_by("name")
+
+
+def parse_house_codes(text: str) -> list[str]:
+    """House codes typed as a list: separated by commas (, ，), 、, semicolons or spaces;
+    each once, in the order given."""
+    return list(dict.fromkeys(c.upper() for c in re.split(r"[\s,，、;；]+", text or "") if c))

@@ -104,10 +104,13 @@ class VisitDraw(ProjectScopedModel):
     sequence for the policy (or the audit sample), and whether it was drawn. Kept for
     every closed ticket, drawn or not, so that closing again after a reopen never draws
     twice and the rate can be checked against the sequence. A move-in (VIS-3) is drawn
-    by its occupancy instead of a ticket."""
+    by its occupancy instead of a ticket; a community activity's household (VIS-4) by the
+    activity and the house."""
 
     ticket = models.ForeignKey("desk.Ticket", on_delete=models.PROTECT, related_name="+", null=True)
     occupancy = models.ForeignKey("residents.Occupancy", on_delete=models.PROTECT, related_name="+", null=True)
+    activity = models.ForeignKey("followup.CommunityActivity", on_delete=models.PROTECT, related_name="+", null=True)
+    house = models.ForeignKey("estate.House", on_delete=models.PROTECT, related_name="+", null=True)
     purpose = models.CharField(_("目的"), max_length=10, choices=VisitPurpose.choices)
     policy = models.ForeignKey(ReturnVisitPolicy, on_delete=models.PROTECT, related_name="+", null=True)
     seq = models.PositiveIntegerField(_("序号"))
@@ -122,13 +125,22 @@ class VisitDraw(ProjectScopedModel):
             models.UniqueConstraint(
                 fields=["occupancy", "purpose"], condition=Q(occupancy__isnull=False), name="visit_draw_once_per_move_in"
             ),
-            models.CheckConstraint(condition=Q(ticket__isnull=False) | Q(occupancy__isnull=False), name="visit_draw_has_subject"),
+            models.UniqueConstraint(
+                fields=["activity", "house", "purpose"],
+                condition=Q(activity__isnull=False),
+                name="visit_draw_once_per_activity_house",
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False) | Q(occupancy__isnull=False) | Q(activity__isnull=False, house__isnull=False),
+                name="visit_draw_has_subject",
+            ),
         ]
 
 
 class ReturnVisit(ProjectScopedModel):
     """One return visit of a ticket — or of a household that moved in (VIS-3, `occupancy`,
-    no ticket): due by `due_at` (the policy's delay on the project's working calendar),
+    no ticket), or of a household that took part in a community activity (VIS-4,
+    `activity` and `house`, no ticket): due by `due_at` (the policy's delay on the project's working calendar),
     assigned to `visitor`, and, once made, its record: method, the three questions, the
     three scores, signature (not for phone visits), what was sent back to the responsible
     person and what new matter it opened, and the PM's review.
@@ -148,6 +160,14 @@ class ReturnVisit(ProjectScopedModel):
         blank=True,
         related_name="return_visits",
         verbose_name=_("入住登记"),
+    )
+    activity = models.ForeignKey(
+        "followup.CommunityActivity",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_visits",
+        verbose_name=_("社区活动"),
     )
     purpose = models.CharField(_("目的"), max_length=10, choices=VisitPurpose.choices, default=VisitPurpose.ROUTINE)
     round = models.PositiveSmallIntegerField(_("轮次"), default=1)
@@ -217,7 +237,15 @@ class ReturnVisit(ProjectScopedModel):
             models.UniqueConstraint(
                 fields=["occupancy", "purpose"], condition=Q(occupancy__isnull=False), name="visit_once_per_move_in"
             ),
-            models.CheckConstraint(condition=Q(ticket__isnull=False) | Q(occupancy__isnull=False), name="visit_has_subject"),
+            models.UniqueConstraint(
+                fields=["activity", "house", "purpose"],
+                condition=Q(activity__isnull=False),
+                name="visit_once_per_activity_house",
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False) | Q(occupancy__isnull=False) | Q(activity__isnull=False, house__isnull=False),
+                name="visit_has_subject",
+            ),
             models.CheckConstraint(
                 condition=Q(score_quality__isnull=True) | Q(score_quality__gte=SCORE_MIN, score_quality__lte=SCORE_MAX),
                 name="visit_score_quality",
@@ -247,13 +275,16 @@ class ReturnVisit(ProjectScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.ticket_id or self.occupancy_id}"
+        return f"{self.get_purpose_display()} {self.ticket_id or self.occupancy_id or self.activity_id}"
 
     @property
     def subject(self) -> str:
-        """What the visit is about, in words: the ticket's number and title, or the move-in."""
+        """What the visit is about, in words: the ticket's number and title, the move-in,
+        or the community activity."""
         if self.ticket_id:
             return f"{self.ticket.number} {self.ticket.title}"
+        if self.activity_id:
+            return str(_("社区活动：%(title)s") % {"title": self.activity.title})
         return str(_("新入住：%(who)s") % {"who": self.occupancy.person.name if self.occupancy_id else ""})
 
     @property
@@ -267,3 +298,53 @@ class ReturnVisit(ProjectScopedModel):
     @property
     def is_overdue(self) -> bool:
         return self.overdue_at(timezone.now())
+
+
+class CommunityActivity(ProjectScopedModel):
+    """A community activity — 社区活动 — of one project (VIS-1): what, when, who organised
+    it, and the households that took part. Closing it (`services.activity_close`) draws
+    ≥30% of those households for a return visit within a month (VIS-3, VIS-4)."""
+
+    title = models.CharField(_("活动名称"), max_length=100)
+    held_on = models.DateField(_("活动日期"))
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织人"))
+    note = models.TextField(_("备注"), blank=True)
+    houses = models.ManyToManyField("estate.House", through="ActivityParticipant", related_name="+", verbose_name=_("参与住户"))
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("结束人")
+    )
+
+    class Meta:
+        verbose_name = _("社区活动")
+        verbose_name_plural = _("社区活动")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["project", "held_on"], name="activity_project_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class ActivityParticipant(models.Model):
+    """A household that took part in a community activity (参与住户): the house and,
+    when known, the person who came."""
+
+    activity = models.ForeignKey(CommunityActivity, on_delete=models.CASCADE, related_name="participants")
+    house = models.ForeignKey("estate.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("房屋"))
+    person = models.ForeignKey(
+        "residents.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("参与人")
+    )
+    added_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("参与住户")
+        verbose_name_plural = _("参与住户")
+        constraints = [models.UniqueConstraint(fields=["activity", "house"], name="activity_house_once")]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}:{self.house_id}"

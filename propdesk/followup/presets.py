@@ -26,8 +26,11 @@ The same in every variant (VIS-1, VIS-3, VIS-4, VIS-5):
   `SERVICE_MIDTERM_AFTER_DAYS` days (a per-policy number, `midterm_after_days`).
 - emergency help (紧急求助): within one week, 100%, by an assistant.
 - suggestions (after completion): within one week, 100%, by an assistant.
-- community activities (≥30%, within a month) are not scheduled: there is no activity
-  record to visit yet.
+- community activities (社区活动): ≥30% of the participating households — exactly
+  ceil(n·30%) of an activity's n households, by quota sampling over them in building
+  order so the visits spread over the buildings — one calendar month after the activity
+  (VIS-3 ≤1 month), by an assistant (VIS-5: services go to the assistant). Scheduled
+  when the activity is closed (`services.activity_close`).
 
 Short "within N days" limits count working days (a visit is not due over the National
 Day week), "one week" is calendar time — as in the SLA presets.
@@ -38,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from propdesk.desk.choices import RepairTrade, TicketType
-from propdesk.followup.choices import CALENDAR_MONTHS, MOVE_IN, VisitorRule
+from propdesk.followup.choices import ACTIVITY, CALENDAR_MONTHS, MOVE_IN, VisitorRule
 from propdesk.sla.choices import Unit
 
 COMPLAINT_VARIANTS = ("002", "001")
@@ -138,11 +141,25 @@ def _repairs(variant: str) -> list[VisitPolicySpec]:
     return specs
 
 
+# VIS-4: the share of an activity's households visited; VIS-3: within one calendar month.
+ACTIVITY_COVERAGE_PERCENT = 30
+ACTIVITY_DELAY_MONTHS = 1
+
 # VIS-3: a special service booked for longer than this gets a mid-term visit too.
 SERVICE_MIDTERM_AFTER_DAYS = 7
 
 COMMON = (
     VisitPolicySpec(MOVE_IN, "", "新入住回访（入住一个月）", 1, CALENDAR_MONTHS, 100, VisitorRule.MANAGER, "VIS-3 VIS-4 VIS-5"),
+    VisitPolicySpec(
+        ACTIVITY,
+        "",
+        "社区活动回访（一个月内·30%）",
+        ACTIVITY_DELAY_MONTHS,
+        CALENDAR_MONTHS,
+        ACTIVITY_COVERAGE_PERCENT,
+        VisitorRule.ASSISTANT,
+        "VIS-1 VIS-3 VIS-4 VIS-5",
+    ),
     VisitPolicySpec(
         TicketType.SERVICE,
         "",

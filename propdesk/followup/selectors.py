@@ -10,7 +10,7 @@ from propdesk.core import scoping
 from propdesk.followup.choices import VisitStatus
 from propdesk.followup.models import ReturnVisit
 
-_RELATED = ("ticket", "project", "house", "visitor", "occupancy__person")
+_RELATED = ("ticket", "project", "house", "visitor", "occupancy__person", "activity")
 
 
 def visits_todo(user, project_ids) -> QuerySet[ReturnVisit]:

@@ -7,6 +7,9 @@ business operation.
     visit_schedule_move_in(occupancy=…)
     visits_schedule_midterms(now=…)    ← tasks.schedule: long special services (VIS-3)
     visit_schedule_midterm(ticket=…)
+    activity_create(project=…, title=…, held_on=…, by=…)   ← community activities (VIS-1, VIS-4)
+    activity_participants_add(activity=…, houses=…, by=…)
+    activity_close(activity=…, by=…)  → ≥30% of the households visited within a month
     visit_record(visit=…, by=…, method=…, handled=…, satisfied=…, scores…)
     visit_review(visit=…, by=…, note=…)
 
@@ -39,6 +42,7 @@ from propdesk.core.workcalendar import WorkingCalendar
 from propdesk.desk.choices import Channel, EventKind, Priority, Status, TicketType
 from propdesk.desk.models import Ticket, WorkOrder
 from propdesk.followup.choices import (
+    ACTIVITY,
     CALENDAR_MONTHS,
     DEFAULT_HEAD_ROLE,
     DEPARTMENT_HEAD_ROLES,
@@ -52,7 +56,7 @@ from propdesk.followup.choices import (
     VisitPurpose,
     VisitStatus,
 )
-from propdesk.followup.models import ReturnVisit, ReturnVisitPolicy, VisitDraw
+from propdesk.followup.models import ActivityParticipant, CommunityActivity, ReturnVisit, ReturnVisitPolicy, VisitDraw
 from propdesk.followup.presets import (
     AUDIT_DELAY_DAYS,
     MOVE_IN_LOOKBACK_DAYS,
@@ -77,15 +81,29 @@ def quota_hit(n: int, percent: int) -> bool:
 
 
 def _draw(
-    ticket: Ticket | None, purpose: str, policy: ReturnVisitPolicy | None, percent: int, key: str, *, occupancy=None
+    ticket: Ticket | None,
+    purpose: str,
+    policy: ReturnVisitPolicy | None,
+    percent: int,
+    key: str,
+    *,
+    occupancy=None,
+    activity=None,
+    house=None,
 ) -> bool:
-    """Draw `ticket` (or a move-in's `occupancy`) once for `purpose` from the project's
-    `key` sequence; one drawn (or passed over) before keeps its answer."""
-    subject = {"ticket": ticket} if ticket is not None else {"occupancy": occupancy}
+    """Draw `ticket` (or a move-in's `occupancy`, or an `activity`'s `house`) once for
+    `purpose` from the project's `key` sequence; one drawn (or passed over) before keeps
+    its answer."""
+    if ticket is not None:
+        subject = {"ticket": ticket}
+    elif activity is not None:
+        subject = {"activity": activity, "house": house}
+    else:
+        subject = {"occupancy": occupancy}
     earlier = VisitDraw.objects.filter(purpose=purpose, **subject).first()
     if earlier is not None:
         return earlier.drawn
-    project_id = (ticket or occupancy).project_id
+    project_id = (ticket or occupancy or activity).project_id
     seq = next_value(project_id=project_id, key=key)
     drawn = quota_hit(seq, percent)
     VisitDraw.objects.create(project_id=project_id, purpose=purpose, policy=policy, seq=seq, drawn=drawn, **subject)
@@ -237,9 +255,16 @@ def _create_visit(
     in_person: bool,
     rules: str,
     occupancy=None,
+    activity=None,
+    house=None,
 ):
-    subject = ticket or occupancy
-    lookup = {"ticket": ticket, "round": round} if ticket is not None else {"occupancy": occupancy}
+    subject = ticket or occupancy or activity
+    if ticket is not None:
+        lookup = {"ticket": ticket, "round": round}
+    elif activity is not None:
+        lookup = {"activity": activity, "house": house}
+    else:
+        lookup = {"occupancy": occupancy}
     now = timezone.now()
     visit, _created = ReturnVisit.objects.get_or_create(
         purpose=purpose,
@@ -247,7 +272,7 @@ def _create_visit(
         defaults={
             "project_id": subject.project_id,
             "policy": policy,
-            "house_id": subject.house_id,
+            "house_id": house.pk if house is not None else subject.house_id,
             "visitor": _least_busy(subject.project_id, visitor_roles(ticket, visitor_rule)),
             "in_person_required": in_person,
             "created_at": now,
@@ -456,6 +481,112 @@ def visits_schedule_midterms(*, now: dt.datetime | None = None) -> list[ReturnVi
     return visits
 
 
+# --- community activities (VIS-1, VIS-3, VIS-4) ----------------------------------------------
+
+
+def activity_policy(project_id: int) -> ReturnVisitPolicy | None:
+    """The active community-activity policy: the project's own before the company's."""
+    candidates = ReturnVisitPolicy.objects.filter(
+        Q(project_id=project_id) | Q(project__isnull=True), active=True, ticket_type=ACTIVITY
+    )
+    return min(candidates, key=lambda p: p.project_id is None, default=None)
+
+
+def _require_manage(by, project_id: int) -> None:
+    if not scoping.has_cap(by, Cap.VISIT_MANAGE, project_id):
+        raise DomainError("activity_refused", _("只有客服主管或项目经理可以登记社区活动"), field="activity", rule="VIS-1")
+
+
+@transaction.atomic
+def activity_create(*, project, title: str, held_on: dt.date, by, note: str = "") -> CommunityActivity:
+    """Record a community activity (社区活动, VIS-1) organised by `by`."""
+    _require_manage(by, project.pk)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("activity_title_required", _("请填写活动名称"), field="title", rule="VIS-1")
+    if held_on is None:
+        raise DomainError("activity_date_required", _("请填写活动日期"), field="held_on", rule="VIS-3")
+    return CommunityActivity.objects.create(project=project, title=title, held_on=held_on, organiser=by, note=note.strip())
+
+
+@transaction.atomic
+def activity_participants_add(*, activity: CommunityActivity, houses, by, persons=None) -> int:
+    """Add the households that took part (参与住户): houses of the activity's own project
+    only; a house already listed is kept once. `persons` maps a house id to the person
+    who came, when known. Returns the number of households added."""
+    activity = CommunityActivity.objects.select_for_update().get(pk=activity.pk)
+    _require_manage(by, activity.project_id)
+    if activity.is_closed:
+        raise DomainError("activity_closed", _("活动已结束，不能再登记参与住户"), field="houses", rule="VIS-4")
+    houses = list(houses)
+    foreign = [h.code for h in houses if h.project_id != activity.project_id]
+    if foreign:
+        raise DomainError(
+            "activity_house_other_project",
+            _("参与住户必须是本项目的房屋：%(codes)s") % {"codes": "、".join(foreign)},
+            field="houses",
+            rule="VIS-4",
+        )
+    persons = persons or {}
+    known = set(activity.participants.values_list("house_id", flat=True))
+    added = 0
+    for house in houses:
+        if house.pk in known:
+            continue
+        person = persons.get(house.pk)
+        if person is not None and person.project_id != activity.project_id:
+            raise DomainError("activity_person_other_project", _("参与人必须是本项目的住户"), field="persons", rule="VIS-4")
+        ActivityParticipant.objects.create(activity=activity, house=house, person=person)
+        known.add(house.pk)
+        added += 1
+    return added
+
+
+@transaction.atomic
+def activity_close(*, activity: CommunityActivity, by) -> list[ReturnVisit]:
+    """Close a community activity and schedule its return visits (VIS-1, VIS-3, VIS-4,
+    VIS-5): the households are drawn in building order (building, entrance, floor, room)
+    by quota sampling on the activity's own sequence at the policy's rate, so exactly
+    ceil(n·30%) of n households are visited and the visits spread over the buildings;
+    each visit is due one calendar month after the activity day, to an assistant.
+    Idempotent: closing again schedules nothing more (the activity stays closed, and each
+    household is drawn once)."""
+    activity = CommunityActivity.objects.select_for_update().get(pk=activity.pk)
+    _require_manage(by, activity.project_id)
+    if activity.is_closed:
+        return []
+    activity.closed_at, activity.closed_by = timezone.now(), by
+    activity.save(update_fields=["closed_at", "closed_by"])
+    policy = activity_policy(activity.project_id)
+    if policy is None:
+        return []
+    start = dt.datetime.combine(activity.held_on, dt.time(0, 0), tzinfo=timezone.get_current_timezone())
+    due_at = _due(None, start=start, amount=policy.delay, unit=policy.delay_unit, project=activity.project)
+    participants = activity.participants.select_related("house__building", "house__entrance").order_by(
+        "house__building__number", "house__entrance__number", "house__floor", "house__room", "house_id"
+    )
+    visits = []
+    key = f"visit-activity:{activity.pk}"
+    for participant in participants:
+        house = participant.house
+        if _draw(None, VisitPurpose.ACTIVITY, policy, policy.coverage_percent, key, activity=activity, house=house):
+            visits.append(
+                _create_visit(
+                    None,
+                    activity=activity,
+                    house=house,
+                    purpose=VisitPurpose.ACTIVITY,
+                    round=1,
+                    policy=policy,
+                    due_at=due_at,
+                    visitor_rule=policy.visitor,
+                    in_person=False,
+                    rules=policy.rules,
+                )
+            )
+    return visits
+
+
 # --- recording ------------------------------------------------------------------------------
 
 
@@ -507,7 +638,7 @@ def visit_record(
     raises opens a new ticket (`new_ticket`: type, title, category…) linked to the visit."""
     visit = (
         ReturnVisit.objects.select_for_update(of=("self",))
-        .select_related("ticket", "policy", "project", "house", "occupancy__person")
+        .select_related("ticket", "policy", "project", "house", "occupancy__person", "activity")
         .get(pk=visit.pk)
     )
     if not may_record(by, visit):
@@ -603,6 +734,13 @@ def visit_record(
                     "location": "" if ticket.house_id else ticket.location,
                 }
                 raised_note = _("回访工单 %(n)s 时客户提出") % {"n": ticket.number}
+            elif visit.activity_id:
+                came = visit.activity.participants.filter(house_id=visit.house_id).select_related("person").first()
+                person = came.person if came else None
+                origin = {"project": visit.project, "house": visit.house, "reporter": person}
+                if person is not None:
+                    origin["reporter_name"] = person.name
+                raised_note = _("社区活动“%(t)s”回访时客户提出") % {"t": visit.activity.title}
             else:
                 person = visit.occupancy.person
                 origin = {"project": visit.project, "house": visit.house, "reporter": person, "reporter_name": person.name}

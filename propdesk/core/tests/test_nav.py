@@ -24,6 +24,7 @@ SURVEY_READ, SURVEY_BUILD = {"surveys:rounds", "surveys:rectifications"}, {"surv
 METERS = {"metering:rounds"}  # METER_READ
 OUTREACH = {"outreach:visits", "outreach:care"}  # proactive visits, customer care (VISIT_RECORD)
 OUTREACH_PROGRESS = {"outreach:progress"}  # VISIT_MANAGE
+ACTIVITIES = {"followup:activities"}  # community activities (VISIT_MANAGE)
 PARKING = {"parking:rentals"}  # PARKING_VIEW
 EVERY_PAGE = (
     DESK
@@ -36,6 +37,7 @@ EVERY_PAGE = (
     | METERS
     | OUTREACH
     | OUTREACH_PROGRESS
+    | ACTIVITIES
     | PARKING
 )
 HEAD_OFFICE = {"residents:overview", "residents:loans", "desk:contacts", "desk:tickets", "sla:board", "sla:policies"} | DESK_VIEW
