@@ -228,6 +228,10 @@ SPECTACULAR_SETTINGS = {
         "DepositKindEnum": "propdesk.deposits.choices.DepositKind",
         "DeductionKindEnum": "propdesk.deposits.choices.DeductionKind",
         "PaymentMethodEnum": "propdesk.billing.choices.PaymentMethod",
+        # return visits and proactive visits each have a `method`
+        "VisitMethodEnum": "propdesk.followup.choices.VisitMethod",
+        "OutreachMethodEnum": "propdesk.outreach.choices.OutreachMethod",
+        "GreetingMethodEnum": "propdesk.outreach.choices.GreetingMethod",
     },
 }
 

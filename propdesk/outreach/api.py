@@ -33,7 +33,7 @@ User = get_user_model()
 # --- visits -----------------------------------------------------------------------------------
 
 
-class VisitOutput(serializers.ModelSerializer):
+class OutreachVisitOutput(serializers.ModelSerializer):
     house_code = serializers.CharField(source="house.code", read_only=True)
     visitor_name = serializers.CharField(source="visitor.__str__", read_only=True)
     method_display = serializers.CharField(source="get_method_display", read_only=True)
@@ -95,12 +95,12 @@ def _user(pk):
     return None if pk is None else User.objects.filter(pk=pk).first()
 
 
-@extend_schema_view(create=extend_schema(request=VisitCreateInput, responses={201: VisitOutput}))
+@extend_schema_view(create=extend_schema(request=VisitCreateInput, responses={201: OutreachVisitOutput}))
 class ProactiveVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """主动访问记录 (VIS-7). Visitors see the visits they made or joined; managers all of the project's."""
 
     queryset = ProactiveVisit.objects.select_related("project", "house", "visitor", "ticket").order_by("-visited_on", "-id")
-    serializer_class = VisitOutput
+    serializer_class = OutreachVisitOutput
     view_cap = Cap.VISIT_RECORD
 
     def get_queryset(self):
@@ -135,7 +135,7 @@ class ProactiveVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
             department=data.pop("department", ""),
             **data,
         )
-        return Response(VisitOutput(visit).data, status=status.HTTP_201_CREATED)
+        return Response(OutreachVisitOutput(visit).data, status=status.HTTP_201_CREATED)
 
 
 # --- progress and suggestions --------------------------------------------------------------------
@@ -146,7 +146,7 @@ class MonthQuery(InputSerializer):
     project = serializers.IntegerField(label=_("项目"), min_value=1, required=False)
 
 
-class ProgressRowOutput(serializers.Serializer):
+class OutreachProgressRowOutput(serializers.Serializer):
     label = serializers.CharField()
     user = serializers.IntegerField(allow_null=True)
     households = serializers.IntegerField()
@@ -159,8 +159,8 @@ class ProjectProgressOutput(serializers.Serializer):
     project = serializers.IntegerField()
     project_name = serializers.CharField()
     month = serializers.DateField()
-    departments = ProgressRowOutput(many=True)
-    visitors = ProgressRowOutput(many=True)
+    departments = OutreachProgressRowOutput(many=True)
+    visitors = OutreachProgressRowOutput(many=True)
 
 
 class FlagOutput(serializers.Serializer):

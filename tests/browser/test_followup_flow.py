@@ -84,7 +84,7 @@ def test_supervisor_drills_from_the_timely_rate_table_to_the_breached_tickets(wo
     _clock(other, target, ClockState.BREACHED, _last_month_day(6, 10))
 
     page = login_as(world.supervisor)
-    page.get_by_role("navigation").get_by_role("link", name="报表").click()
+    page.get_by_role("navigation").get_by_role("link", name="报表", exact=True).click()
     expect(page.locator("h1")).to_contain_text("服务中心KPI报表")
     page.locator(".period-nav").get_by_role("link", name="上一期").click()
     first = _last_month_day(1, 0).date()
