@@ -11,27 +11,13 @@ import pytest
 from propdesk.billing import rates
 from propdesk.billing.choices import FeeKind
 from propdesk.billing.run import billing_run
-from propdesk.billing.tests.conftest import Clock, pay  # noqa: F401  (pay: re-exported for the tests)
+from propdesk.billing.tests import conftest as billing
+from propdesk.billing.tests.conftest import pay  # noqa: F401  (re-exported for the tests)
 from propdesk.estate.choices import HouseStatus
 from propdesk.estate.services import house_change_status
 
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def staff(world):
-    class Staff:
-        cashier = world.users[("cashier", "a")]
-        cashier_b = world.users[("cashier", "b")]
-        manager = world.users[("manager", "a")]
-        supervisor = world.supervisor
-        assistant = world.assistant
-        admin = world.users[("admin", "*")]
-
-    return Staff
+# billing's fixtures, shared, not copied: the clock under the test's control, the staff
+clock, staff = billing.clock, billing.staff
 
 
 @pytest.fixture
