@@ -12,15 +12,16 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from propdesk.accounts.models import Membership
 from propdesk.accounts.roles import Role
 from propdesk.desk.choices import TYPE_CATEGORIES, Department, TicketType
 from propdesk.desk.models import Contact, Ticket
-from propdesk.estate.models import House
+from propdesk.estate.models import House, Project
 from propdesk.followup.choices import VisitStatus
 from propdesk.followup.models import ReturnVisit
 from propdesk.notifications.selectors import staff_with_role
 from propdesk.outreach.choices import OCCUPIED_STATUSES
-from propdesk.outreach.models import CareTask, ProactiveVisit
+from propdesk.outreach.models import CareTask, OutreachPolicy, ProactiveVisit
 from propdesk.outreach.risks import RiskFlag, households_risks
 from propdesk.outreach.services import outreach_policy
 from propdesk.residents.models import Occupancy
@@ -175,6 +176,45 @@ def progress(projects, month: dt.date) -> list[ProjectProgress]:
             quota = policy.assistant_quota if pk in assistants else None
             visitors.append((users[pk], ProgressRow(str(users[pk]), row["h"], row["n"], quota)))
         out.append(ProjectProgress(project.pk, project.name, month, departments, visitors))
+    return out
+
+
+@dataclass
+class QuotaSummary:
+    """One project's month for the KPI report (VIS-7)."""
+
+    project_name: str
+    department_households: int  # households the customer-service department visited
+    department_quota: int
+    assistants_met: int  # assistants who visited at least their quota of households
+    assistants: int
+
+
+def quota_summaries(project_ids, month: dt.date) -> list[QuotaSummary]:
+    """VIS-7 progress of many projects in a fixed number of queries (the company-wide KPI
+    report): counted as `progress` counts, households visited once however often."""
+    ids = sorted(set(project_ids))
+    visits = ProactiveVisit.objects.filter(project_id__in=ids, visited_on__gte=month, visited_on__lt=next_month(month))
+    department = dict(
+        visits.filter(department=Department.CUSTOMER_SERVICE)
+        .values("project")
+        .annotate(h=Count("house", distinct=True))
+        .values_list("project", "h")
+    )
+    by_visitor = {
+        (row["project"], row["visitor"]): row["h"]
+        for row in visits.values("project", "visitor").annotate(h=Count("house", distinct=True))
+    }
+    policies = {policy.project_id: policy for policy in OutreachPolicy.objects.filter(project_id__in=ids)}
+    assistants: dict[int, set[int]] = {pk: set() for pk in ids}
+    members = Membership.objects.filter(project_id__in=ids, role=Role.ASSISTANT, user__is_active=True)
+    for project_id, user_id in members.values_list("project_id", "user_id"):
+        assistants[project_id].add(user_id)
+    out = []
+    for project_id, name in Project.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "name"):
+        policy = policies.get(project_id) or OutreachPolicy(project_id=project_id)
+        met = sum(1 for user_id in assistants[project_id] if by_visitor.get((project_id, user_id), 0) >= policy.assistant_quota)
+        out.append(QuotaSummary(name, department.get(project_id, 0), policy.department_quota, met, len(assistants[project_id])))
     return out
 
 

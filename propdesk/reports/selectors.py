@@ -349,6 +349,7 @@ class KpiReport:
     previous: Summary
     ranking: list[RankingRow] = field(default_factory=list)
     trend: list[TrendPoint] = field(default_factory=list)
+    proactive: list = field(default_factory=list)  # VIS-7 quota progress (outreach.selectors.quota_summaries), monthly
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -660,4 +661,13 @@ def kpi_report(project_ids: Iterable[int], period: Period, *, now: dt.datetime |
         previous=previous,
         ranking=ranking(ids, period.start, period.end, now=now) if len(ids) > 1 else [],
         trend=trend(ids, period.months_back(TREND_MONTHS), now=now) if period.kind == "month" else [],
+        proactive=_proactive(ids, period),
     )
+
+
+def _proactive(ids: frozenset[int], period: Period) -> list:
+    """VIS-7: the month's proactive visits against the quotas, per project (quotas are
+    monthly, so only a monthly report shows them)."""
+    from propdesk.outreach.selectors import quota_summaries
+
+    return quota_summaries(ids, period.first) if period.kind == "month" else []

@@ -173,6 +173,8 @@ def report_tables(report: KpiReport) -> list[Table]:
             ),
         )
     )
+    if report.proactive:
+        tables.append(_proactive_table(report.proactive))
     if report.ranking:
         tables.append(
             Table(
@@ -266,3 +268,19 @@ def comparison(report: KpiReport) -> list[Comparison]:
         Comparison(label, num, Num(prev, percent=percent).text, _change(num.value, prev, percent=percent))
         for label, num, prev, percent in rows
     ]
+
+
+def _proactive_table(summaries) -> Table:
+    """VIS-7 quota progress of the month: the customer-service department's households
+    visited against its quota, and how many assistants reached theirs."""
+    rows = [
+        (s.project_name, Num(s.department_households), Num(s.department_quota), Num(s.assistants_met), Num(s.assistants))
+        for s in summaries
+    ]
+    return Table(
+        "proactive",
+        _("主动访问指标完成情况（VIS-7）"),
+        (_("项目"), _("客服部走访户数"), _("部门月指标"), _("达标客服专员"), _("客服专员")),
+        rows,
+        note=_("本月主动访问的住户数（同一户多次访问计一户）；客服专员个人月指标见“访问进度”。"),
+    )

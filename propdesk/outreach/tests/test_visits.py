@@ -216,3 +216,20 @@ def test_vis7_one_records_own_visits_managers_anyone_s(world, clock, occupied):
     assert error.value.code == "outreach_date_future"
     with pytest.raises(DomainError):
         record(world, world.house_b, project=world.project_a)  # a house of another project
+
+
+def test_vis7_monthly_kpi_report_shows_quota_progress(world, clock, occupied):
+    """The monthly KPI report (item 7) carries the month's proactive-visit progress: the
+    customer-service department's households against its quota, assistants at quota."""
+    from propdesk.reports.periods import Period
+    from propdesk.reports.selectors import kpi_report
+    from propdesk.reports.tables import report_tables
+
+    record(world, world.house_a)
+    record(world, make_house(world.project_a, "5", "101"), by=world.supervisor)
+    report = kpi_report([world.project_a.pk], Period.containing("month", NOV), now=at(2026, 11, 30))
+    [table] = [t for t in report_tables(report) if t.name == "proactive"]
+    [(name, households, quota, met, assistants)] = table.rows
+    assert (name, households.value, quota.value, met.value, assistants.value) == ("阳光花园", 2, 10, 0, 1)
+    week = kpi_report([world.project_a.pk], Period.containing("week", dt.date(2026, 11, 10)), now=at(2026, 11, 30))
+    assert not [t for t in report_tables(week) if t.name == "proactive"]  # quotas are monthly
