@@ -99,14 +99,16 @@ def balanced(houses: list[House], rng: random.Random) -> list[House]:
 
 def suggested_households(*, project_id: int, visitor, month: dt.date, size: int | None = None) -> list[Suggestion]:
     """The visitor's suggested households for the month (VIS-7): random but the same on
-    every reading — seeded by (project, month, visitor) and judged as of the month's
-    first day — balanced across buildings, households flagged at risk first; those
-    already visited this month stay on the list, ticked."""
+    every reading — seeded by (project, month, visitor), by their codes rather than row
+    ids so that a restored or re-seeded database gives the same list, and judged as of
+    the month's first day — balanced across buildings, households flagged at risk first;
+    those already visited this month stay on the list, ticked."""
     policy = outreach_policy(project_id)
     size = size if size is not None else policy.assistant_quota
     houses = list(visit_candidates(project_id, month, policy.recent_days))
     flags = households_risks(project_id=project_id, on=month - dt.timedelta(days=1))
-    rng = random.Random(f"outreach:{project_id}:{month:%Y-%m}:{visitor.pk}")
+    project_code = Project.objects.values_list("code", flat=True).get(pk=project_id)
+    rng = random.Random(f"outreach:{project_code}:{month:%Y-%m}:{visitor.get_username()}")
     flagged = balanced([h for h in houses if h.pk in flags], rng)
     others = balanced([h for h in houses if h.pk not in flags], rng)
     chosen = (flagged + others)[:size]
