@@ -93,11 +93,13 @@ def _child(out: Path) -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
     from django.db.models.functions import TruncMonth
     from django.test.utils import CaptureQueriesContext
 
+    call_command("migrate", verbosity=0, interactive=False)  # the schema only: new modules' tables, indexes
     from propdesk.desk.models import Ticket
     from propdesk.estate.models import Project
     from propdesk.reports.periods import Period, PeriodKind
