@@ -191,36 +191,32 @@ def step_add(request, house_id: int):
     return render_page(request, "dunning/house.html", _house_context(request, house, step_form=form), status=400)
 
 
-@login_required
-@require_POST
-def promise_add(request, house_id: int):
+def _record(request, house_id: int, form_class, record, form_key: str, done: str):
+    """Post one of the house page's forms to its service: back to the page on success,
+    the page with the form's errors (status 400) otherwise."""
     house = access_house(request.user, house_id, Cap.FEE_COLLECT)
-    form = PromiseForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.promise_record(house=house, by=request.user, **form.cleaned_data)
+            record(house=house, by=request.user, **form.cleaned_data)
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, _("已登记缴费承诺"))
+            messages.success(request, done)
             return redirect("dunning:house", house.pk)
-    return render_page(request, "dunning/house.html", _house_context(request, house, promise_form=form), status=400)
+    return render_page(request, "dunning/house.html", _house_context(request, house, **{form_key: form}), status=400)
+
+
+@login_required
+@require_POST
+def promise_add(request, house_id: int):
+    return _record(request, house_id, PromiseForm, services.promise_record, "promise_form", _("已登记缴费承诺"))
 
 
 @login_required
 @require_POST
 def plan_add(request, house_id: int):
-    house = access_house(request.user, house_id, Cap.FEE_COLLECT)
-    form = PlanForm(request.POST)
-    if form.is_valid():
-        try:
-            services.plan_record(house=house, by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("已登记分期还款计划"))
-            return redirect("dunning:house", house.pk)
-    return render_page(request, "dunning/house.html", _house_context(request, house, plan_form=form), status=400)
+    return _record(request, house_id, PlanForm, services.plan_record, "plan_form", _("已登记分期还款计划"))
 
 
 @login_required
