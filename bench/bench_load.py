@@ -93,6 +93,7 @@ def _stats(prefix: Path) -> tuple[dict, dict]:
 def _child(out: Path) -> None:
     import django
 
+    sys.path.insert(0, str(ROOT))
     settings = settings_from_env()
     ensure_database(settings)
     django.setup()
