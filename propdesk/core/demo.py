@@ -470,6 +470,8 @@ class SeedReport:
         )
         if self.counts["desk.Ticket"]:
             labels += (("desk.Contact", "来电来访"), ("desk.Ticket", "工单"))
+        if self.counts["billing.Bill"]:
+            labels += (("billing.Bill", "账单"), ("billing.Payment", "收款"))
         parts = ", ".join(f"{self.counts[key]:,} {label}" for key, label in labels)
         return f"演示数据已生成（{self.scale}）：{parts}；用时 {self.seconds:.1f} 秒。"
 

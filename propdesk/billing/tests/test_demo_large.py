@@ -81,10 +81,19 @@ def _ledger(project) -> dict:
         ),
         "payments": sorted(
             Payment.objects.filter(project=project).values_list(
-                "number", "house_id", "payer", "method", "amount", "tendered", "change", "received_on", "reference",
-                "idempotency_key", "cashier_id",
+                "number",
+                "house_id",
+                "payer",
+                "method",
+                "amount",
+                "tendered",
+                "change",
+                "received_on",
+                "reference",
+                "idempotency_key",
+                "cashier_id",
             )
-        ),  # fmt: skip
+        ),
         "entries": sorted(
             (e.house_id, key(lines[e.line_id]) if e.line_id else None, e.kind, e.amount, e.on_date, numbers.get(e.payment_id))
             for e in Entry.objects.filter(project=project)
