@@ -126,9 +126,10 @@ def record_seed(settings: dict) -> float:
     from propdesk.core import demo
 
     load_before = os.getloadavg()[0]
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     report = demo.seed(scale="large", progress=lambda message: print(message, flush=True))
     seconds = round(time.monotonic() - started, 1)
+    cpu_seconds = round(time.process_time() - cpu_started, 1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     result = {
@@ -137,6 +138,9 @@ def record_seed(settings: dict) -> float:
         "seconds": seconds,
         "target_seconds": 900,
         "within_target": seconds <= 900,
+        # The generator's own CPU time (PostgreSQL's backend works beside it): on a shared
+        # machine the wall-clock seconds are mostly waiting for a core.
+        "python_cpu_seconds": cpu_seconds,
         "counts": dict(sorted(report.counts.items())) if report else {},
         "load_average_1m_before": round(load_before, 2),
         "load_average_1m": round(os.getloadavg()[0], 2),
