@@ -109,6 +109,22 @@ def render(name: str, result: dict) -> list[str]:
     return lines
 
 
+def seed_line() -> list[str]:
+    """How long the benchmark database took to load (bench/_common.py records it)."""
+    path = RESULTS / "seed.json"
+    if not path.exists():
+        return []
+    seed = json.loads(path.read_text("utf-8"))
+    counts = seed.get("counts", {})
+    return [
+        f"Benchmark database: `seed_demo --scale large` loaded in {seed['seconds']:,.0f} s (target 900 s) on "
+        f"{seed['finished_at']}, load {seed['load_average_1m']} — {counts.get('estate.House', 0):,} houses, "
+        f"{counts.get('residents.Person', 0):,} people, {counts.get('desk.Ticket', 0):,} tickets, "
+        f"{counts.get('billing.Bill', 0):,} bills (results/seed.json).",
+        "",
+    ]
+
+
 def main(argv: list[str]) -> int:
     only = [arg for arg in argv if not arg.startswith("-")]
     everything = discover([])
@@ -155,6 +171,7 @@ def main(argv: list[str]) -> int:
         "",
         *table_lines(columns, overview),
         "",
+        *seed_line(),
         *sections,
     ]
     (RESULTS / "summary.md").write_text("\n".join(report).rstrip() + "\n", "utf-8")

@@ -32,6 +32,11 @@ def lock_house(house_id: int) -> House:
     return House.objects.select_for_update().get(pk=house_id)
 
 
+def late_fee_description(what: str, days: int, on_date: dt.date) -> str:
+    """The description of a late-fee line (FEE-3): the line it belongs to, the days overdue."""
+    return _("违约金：%(what)s（逾期%(days)s天，截至%(day)s）") % {"what": what, "days": days, "day": f"{on_date:%Y-%m-%d}"}
+
+
 def charge_late_fee(state: LineState, *, on_date: dt.date, by) -> BillLine | None:
     """Charge the live late fee of a line as its own line (FEE-3), on the line's bill."""
     if state.is_late_fee or state.late_fee <= 0:
@@ -45,8 +50,7 @@ def charge_late_fee(state: LineState, *, on_date: dt.date, by) -> BillLine | Non
         source=LineSource.LATE_FEE,
         item=None,
         late_fee_of=line,
-        description=_("违约金：%(what)s（逾期%(days)s天，截至%(day)s）")
-        % {"what": line.description, "days": state.overdue_days, "day": f"{on_date:%Y-%m-%d}"},
+        description=late_fee_description(line.description, state.overdue_days, on_date),
         quantity=Decimal(1),
         unit_price=state.late_fee,
         amount=state.late_fee,

@@ -323,19 +323,28 @@ def _first_two(*, sunshine: int, cuihu: int, floors_a: tuple[int, ...], floors_b
     )
 
 
-def _large_projects() -> tuple[ProjectPlan, ...]:
-    plans = list(_first_two(sunshine=4600, cuihu=4600, floors_a=(11, 18, 26), floors_b=(18, 26, 33)))
-    for index, name in enumerate(_LARGE_NAMES, start=3):
+_PHASES = ("", "二期", "三期", "四期", "五期", "六期")
+_DISTRICTS = ("西湖", "上城", "拱墅", "滨江", "余杭", "萧山", "临平", "钱塘")
+
+
+def _many_projects(count: int, *, first_two: int, houses: int) -> tuple[ProjectPlan, ...]:
+    """阳光花园 and 翠湖苑 (`first_two` houses each) and `count` − 2 more projects of about
+    `houses` houses (±20 %): the names of _LARGE_NAMES, then their later phases (二期, 三期…)
+    — distinct names, codes unique by their number."""
+    plans = list(_first_two(sunshine=first_two, cuihu=first_two, floors_a=(11, 18, 26), floors_b=(18, 26, 33)))
+    for index in range(3, count + 1):
+        base = _LARGE_NAMES[(index - 3) % len(_LARGE_NAMES)]
+        name = base + _PHASES[(index - 3) // len(_LARGE_NAMES)]
         initials, _full = pinyin.pinyin_keys(name)
         year = 2006 + (index * 7) % 19  # first handovers spread over 2006–2024
         plans.append(
             ProjectPlan(
-                f"{initials}{index:02d}",
+                f"{initials}{index:03d}",
                 name,
-                f"浙江省杭州市{('西湖', '上城', '拱墅', '滨江', '余杭')[index % 5]}区{name}路 {index * 11} 号",
+                f"浙江省杭州市{_DISTRICTS[index % len(_DISTRICTS)]}区{base}路 {index * 11} 号",
                 dt.date(year, 1 + index % 12, 1),
-                4600,
-                (11, 18, 26, 33),
+                houses + (index * 37) % (houses * 2 // 5 + 1) - houses // 5,
+                (6, 11, 18) if year < 2012 else (11, 18, 26, 33),
                 1 + index % 2,
                 archive_checklist=False,
             )
@@ -350,8 +359,14 @@ SCALES: dict[str, Callable[[], ScalePlan]] = {
     "default": lambda: ScalePlan(
         "default", _first_two(sunshine=480, cuihu=420, floors_a=(11, 18), floors_b=(18, 26)), history=True, batch_size=1000
     ),
-    "large": lambda: ScalePlan("large", _large_projects(), history=False, batch_size=10000),
+    # Development: the large scale's machinery at a tenth of its size (~20,000 houses,
+    # 200,000 tickets, a year of bills), in a minute or two.
+    "medium": lambda: ScalePlan("medium", _many_projects(20, first_two=1000, houses=1000), history=False, batch_size=10000),
+    # Benchmarks: 200 projects, ~210,000 houses, ~490,000 people, 2,000,000 tickets, a year of bills.
+    "large": lambda: ScalePlan("large", _many_projects(200, first_two=4600, houses=1000), history=False, batch_size=10000),
 }
+# Tickets over the last 24 months at the bulk scales (propdesk.core.demo_tickets).
+BULK_TICKETS = {"medium": 200_000, "large": 2_000_000}
 
 # --- statuses ------------------------------------------------------------------------------
 
@@ -455,6 +470,8 @@ class SeedReport:
         )
         if self.counts["desk.Ticket"]:
             labels += (("desk.Contact", "来电来访"), ("desk.Ticket", "工单"))
+        if self.counts["billing.Bill"]:
+            labels += (("billing.Bill", "账单"), ("billing.Payment", "收款"))
         parts = ", ".join(f"{self.counts[key]:,} {label}" for key, label in labels)
         return f"演示数据已生成（{self.scale}）：{parts}；用时 {self.seconds:.1f} 秒。"
 
@@ -648,7 +665,7 @@ class _Generator:
                 f"{report.counts['residents.Person']:,} 人员 累计 ({time.monotonic() - started:.0f}s)"
             )
         self.resident_login(report)
-        if self.plan.name != "large":
+        if self.plan.name not in BULK_TICKETS:
             self.desk(projects, staff, report)
             for name, seeder in DEMO_MODULES:  # each module's own demo, through its services
                 started = time.monotonic()
@@ -656,14 +673,19 @@ class _Generator:
                     report.counts[key] += count
                 self.progress(f"{name} ({time.monotonic() - started:.1f}s)")
         else:
-            # The large (benchmark) scale: 2,000,000 tickets over 24 months, written with COPY
-            # (propdesk.core.demo_tickets) — the desk services take milliseconds a ticket.
+            # The bulk (medium, large) scales: tickets over 24 months and a year of bills,
+            # written with COPY — the desk and billing services take milliseconds a row.
+            from propdesk.billing.demo_large import seed_bills
             from propdesk.core.demo_tickets import seed_tickets
 
-            tickets = seed_tickets(projects=projects, progress=self.progress)
+            tickets = seed_tickets(total=BULK_TICKETS[self.plan.name], projects=projects, progress=self.progress)
             report.counts["desk.Ticket"] += tickets.tickets
             report.counts["accounts.User"] += tickets.staff_created
             self.progress(f"服务台: {tickets.summary()}")
+            bills = seed_bills(projects=projects, staff=staff, progress=self.progress)
+            for key, count in bills.counts.items():
+                report.counts[key] += count
+            self.progress(f"收费: {bills.summary()}")
 
     def desk(self, projects: list[Project], staff: dict[tuple[str, int], User], report: SeedReport) -> None:
         """Contacts and tickets of the last days (see `_DeskDemo`), then one SLA sweep so

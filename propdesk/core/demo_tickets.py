@@ -9,7 +9,7 @@ and built once after (on another database, e.g. SQLite in the tests, bulk_create
 about 2½ minutes for 2,000,000 tickets on a 2-core machine — in the shapes the
 services and the SLA engine would have left them:
 
-- Tickets spread over the projects (weights 0.7–1.3) and the last `months` months, more
+- Tickets spread over the projects (by their number of houses, ±30 %) and the last `months` months, more
   on weekdays and in office hours, slowly growing; numbered per project and year
   (``2025000123``) in the order they were opened, and the `ticket-<year>` counters set
   so that `ticket_open` continues after the last number.
@@ -92,7 +92,7 @@ from propdesk.desk.choices import (
     priorities_for,
 )
 from propdesk.desk.models import ComplaintDetail, Ticket, TicketEvent
-from propdesk.estate.models import Project
+from propdesk.estate.models import House, Project
 from propdesk.residents.models import Occupancy
 from propdesk.sla import arithmetic
 from propdesk.sla.choices import ClockState, LevelCondition, StartEvent, StopEvent
@@ -465,7 +465,8 @@ class _Tickets:
 
     def run(self, projects: list[Project]) -> TicketSeedReport:
         started = time.monotonic()
-        weights = [self.rng.uniform(0.7, 1.3) for _ in projects]
+        sizes = dict(House.objects.filter(project__in=projects).values_list("project").annotate(n=models.Count("pk")).order_by())
+        weights = [max(1, sizes.get(p.pk, 0)) * self.rng.uniform(0.7, 1.3) for p in projects]  # by size, ±30 %
         scale = self.total / sum(weights)
         counts = [int(w * scale) for w in weights]
         counts[0] += self.total - sum(counts)

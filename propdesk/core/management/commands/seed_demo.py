@@ -1,4 +1,4 @@
-"""`manage.py seed_demo [--scale small|default|large]` — load the demo data once.
+"""`manage.py seed_demo [--scale small|default|medium|large]` — load the demo data once.
 
 Safe to run every time (`make run` does): on a database that already holds the demo
 data it writes nothing and says so. See `propdesk.core.demo` for what is generated.
@@ -18,11 +18,12 @@ class Command(BaseCommand):
             choices=tuple(demo.SCALES),
             default="default",
             help="small: a few dozen houses (tests); default: ~1,000 houses, ~2,000 people; "
-            "large: 40 projects, ~200,000 houses, ≥400,000 people (benchmarks).",
+            "medium: 20 projects, ~20,000 houses, 200,000 tickets (development); "
+            "large: 200 projects, ~210,000 houses, ≥400,000 people, 2,000,000 tickets, a year of bills (benchmarks).",
         )
 
     def handle(self, *args, scale: str, verbosity: int, **options) -> None:
-        progress = self.stdout.write if verbosity > 1 or scale == "large" else None
+        progress = self.stdout.write if verbosity > 1 or scale in demo.BULK_TICKETS else None
         report = demo.seed(scale=scale, progress=progress)
         if report is None:
             self.stdout.write("演示数据已存在，未做任何更改。(Demo data already loaded; nothing to do.)")
