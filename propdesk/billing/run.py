@@ -302,8 +302,22 @@ def _write(run: BillingRun, planner: Planner, houses: list[dict], new_lines: lis
     bills.update(zip(missing, insert_rows(Bill, _BILL_FIELDS, rows, ids=True), strict=True))
     source = LineSource.RUN.value
     rows = [
-        (project_id, bills[p.house_id], p.house_id, period, source, p.item_id, p.description)
-        + (p.quantity, p.unit_price, p.percent, p.amount, p.rate_id, today, by_id)
+        (
+            project_id,
+            bills[p.house_id],
+            p.house_id,
+            period,
+            source,
+            p.item_id,
+            p.description,
+            p.quantity,
+            p.unit_price,
+            p.percent,
+            p.amount,
+            p.rate_id,
+            today,
+            by_id,
+        )
         for p in new_lines
     ]
     insert_rows(BillLine, _LINE_FIELDS, rows)
