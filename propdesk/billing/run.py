@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -213,9 +213,40 @@ def _house_range(houses: list[dict]) -> Q:
     return Q(house_id__gte=houses[0]["pk"], house_id__lte=houses[-1]["pk"])
 
 
-def _existing_lines(project: Project, houses: list[dict], period: dt.date) -> set[tuple[int, int]]:
-    rows = BillLine.objects.filter(_house_range(houses), project=project, period=period, source=LineSource.RUN)
-    return set(rows.values_list("house_id", "item_id"))
+@dataclass
+class Issued:
+    """What a batch's houses already have: the month's run lines (house, item), monthly
+    bills (house → bill) and the houses holding prepaid credit."""
+
+    lines: set[tuple[int, int]] = field(default_factory=set)
+    bills: dict[int, int] = field(default_factory=dict)
+    credit: set[int] = field(default_factory=set)
+
+
+_LINE, _BILL, _CREDIT = 1, 2, 3
+
+
+def _issued(project: Project, houses: list[dict], period: dt.date) -> Issued:
+    """The batch's lines, bills and credit holders of the month, in one query."""
+    batch = _house_range(houses)
+    lines = BillLine.objects.filter(batch, project=project, period=period, source=LineSource.RUN)
+    bills = Bill.objects.filter(batch, project=project, period=period, kind=BillKind.MONTHLY)
+    pools = Entry.objects.filter(batch, project=project, line__isnull=True).values("house_id")
+    pools = pools.annotate(total=Sum("amount")).filter(total__gt=0)
+    rows = (
+        lines.order_by().values_list(Value(_LINE), "house_id", "item_id")
+        .union(bills.order_by().values_list(Value(_BILL), "house_id", "pk"), all=True)
+        .union(pools.order_by().values_list(Value(_CREDIT), "house_id", Value(0)), all=True)
+    )
+    issued = Issued()
+    for kind, house_id, value in rows:
+        if kind == _LINE:
+            issued.lines.add((house_id, value))
+        elif kind == _BILL:
+            issued.bills[house_id] = value
+        else:
+            issued.credit.add(house_id)
+    return issued
 
 
 # -- The run ------------------------------------------------------------------------------
@@ -261,10 +292,10 @@ def billing_run_step(*, run: BillingRun, batch_size: int = BATCH_SIZE, planner: 
             run.save(update_fields=["status", "finished_at", "houses_done"])
             return run
         plan = planner.plan(houses)
-        existing = _existing_lines(run.project, houses, run.period)
-        new_lines = [p for p in plan.lines if (p.house_id, p.item_id) not in existing]
-        bills_created = _write(run, planner, houses, new_lines)
-        _apply_credit(run, houses, {p.house_id for p in new_lines})
+        issued = _issued(run.project, houses, run.period)
+        new_lines = [p for p in plan.lines if (p.house_id, p.item_id) not in issued.lines]
+        bills_created = _write(run, planner, issued.bills, new_lines)
+        _apply_credit(run, issued.credit & {p.house_id for p in new_lines})
 
         run.cursor = houses[-1]["pk"]
         run.houses_done += len(houses)
@@ -283,15 +314,14 @@ _LINE_FIELDS = (
 )
 
 
-def _write(run: BillingRun, planner: Planner, houses: list[dict], new_lines: list[PlannedLine]) -> int:
-    """The batch's bills (those not there yet) and lines: two bulk inserts, the bills' ids
-    coming back from the first."""
+def _write(run: BillingRun, planner: Planner, bills: dict[int, int], new_lines: list[PlannedLine]) -> int:
+    """The batch's bills not there yet (`bills`: those there) and its lines: two bulk
+    inserts, the bills' ids coming back from the first."""
     if not new_lines:
         return 0
     today = timezone.localdate()
     due_date = due_date_for(run.project, run.period, planner.policy)
-    monthly = Bill.objects.filter(_house_range(houses), project=run.project, period=run.period, kind=BillKind.MONTHLY)
-    bills = dict(monthly.values_list("house_id", "pk"))
+    bills = dict(bills)
     payer_of = {p.house_id: p.payer for p in new_lines}
     missing = [house_id for house_id in sorted(payer_of) if house_id not in bills]
     project_id, period, by_id = run.project_id, run.period, run.started_by_id
@@ -324,19 +354,10 @@ def _write(run: BillingRun, planner: Planner, houses: list[dict], new_lines: lis
     return len(missing)
 
 
-def _apply_credit(run: BillingRun, houses: list[dict], house_ids: set[int]) -> None:
-    """Prepaid credit pays the new lines of the houses (`house_ids`, of the batch) that
-    hold some."""
-    if not house_ids:
-        return
-    pools = (
-        Entry.objects.filter(_house_range(houses), project=run.project, line__isnull=True)
-        .values("house_id")
-        .annotate(total=Sum("amount"))
-        .filter(total__gt=0)
-    )
+def _apply_credit(run: BillingRun, house_ids: set[int]) -> None:
+    """Prepaid credit pays the new lines of the houses that hold some (`house_ids`)."""
     today = timezone.localdate()
-    for house_id in sorted(row["house_id"] for row in pools if row["house_id"] in house_ids):
+    for house_id in sorted(house_ids):
         lock_house(house_id)
         credit_apply_locked(house_id, by=run.started_by, on_date=today)
 
@@ -410,7 +431,7 @@ def billing_run_preview(*, project: Project, month: dt.date, by, batch_size: int
         cursor = houses[-1]["pk"]
         preview.houses += len(houses)
         plan = planner.plan(houses)
-        existing = _existing_lines(project, houses, period)
+        existing = _issued(project, houses, period).lines
         for reason, count in plan.skipped.items():
             skipped[reason] += count
         missing |= plan.missing_rates

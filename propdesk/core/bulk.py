@@ -35,9 +35,10 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     new_ids: list[int] = []
     with connection.cursor() as cursor:
         if ids:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
-            (sequence,) = cursor.fetchone()
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(rows)])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
             new_ids = [pk for (pk,) in cursor.fetchall()]
             columns.insert(0, meta.pk.column)
         quote = connection.ops.quote_name
