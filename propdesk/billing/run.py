@@ -14,7 +14,8 @@ for each monthly fee item at the rate in force on the first day of the month, du
 - **Resumable.** Houses are processed in id order, a batch per transaction; the run row
   keeps the last house done, so a run that stopped (a crash, a deploy) resumes after it.
   Only one run of a project and month runs at a time. Each batch is a few queries and two
-  bulk inserts, whatever its size.
+  bulk inserts (COPY on PostgreSQL), whatever its size: its houses are a range of ids, so
+  what they already have is read by range, not by a list of ids.
 - **Metered items** (water, electricity, gas — FEE-1) are billed from the month's
   confirmed meter readings (propdesk.metering.billing): quantity = usage × multiplier,
   priced by `metered_amount` (tiers). A held reading holds its line back and a meter
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,7 @@ from propdesk.billing.models import Bill, BillingPolicy, BillingRun, BillLine, E
 from propdesk.billing.payments import credit_apply_locked
 from propdesk.billing.rates import RateTable, billing_policy, metered_amount
 from propdesk.core import scoping
+from propdesk.core.bulk import insert_rows
 from propdesk.core.errors import DomainError
 from propdesk.core.money import ZERO, money, quantity
 from propdesk.estate.choices import HouseStatus
@@ -94,7 +96,8 @@ class Plan:
 
 class Planner:
     """Works out a month's lines for batches of houses: the items, rates and policy read
-    once; per batch one query for the houses' status history."""
+    once (a run keeps its planner from batch to batch); per batch one query for the
+    houses' status history."""
 
     def __init__(self, project: Project, period: dt.date):
         self.project = project
@@ -113,9 +116,10 @@ class Planner:
         return list(rows.values("pk", "code", "area", "usage", "sold", "status")[:limit])
 
     def statuses(self, houses: list[dict]) -> dict[int, str]:
-        """Each house's status at the end of the month (MOV-14 history), else its current one."""
+        """Each house's status at the end of the month (MOV-14 history), else its current one.
+        `houses` are the project's next houses in id order: read by their id range."""
         in_force: dict[int, str] = {}
-        changes = HouseStatusChange.objects.filter(house_id__in=[h["pk"] for h in houses], changed_at__lt=self.cutoff)
+        changes = HouseStatusChange.objects.filter(_house_range(houses), house__project=self.project, changed_at__lt=self.cutoff)
         for house_id, to_status in changes.order_by("changed_at", "id").values_list("house_id", "to_status"):
             in_force[house_id] = to_status
         return {h["pk"]: in_force.get(h["pk"], h["status"]) for h in houses}
@@ -204,9 +208,45 @@ class Planner:
         plan.lines.append(PlannedLine(house["pk"], item.pk, payer, qty, price, percent, amount, rate.pk, description[:100]))
 
 
-def _existing_lines(house_ids: list[int], period: dt.date) -> set[tuple[int, int]]:
-    rows = BillLine.objects.filter(house_id__in=house_ids, period=period, source=LineSource.RUN)
-    return set(rows.values_list("house_id", "item_id"))
+def _house_range(houses: list[dict]) -> Q:
+    """The id range of a batch of houses (consecutive houses of one project in id order)."""
+    return Q(house_id__gte=houses[0]["pk"], house_id__lte=houses[-1]["pk"])
+
+
+@dataclass
+class Issued:
+    """What a batch's houses already have: the month's run lines (house, item), monthly
+    bills (house → bill) and the houses holding prepaid credit."""
+
+    lines: set[tuple[int, int]] = field(default_factory=set)
+    bills: dict[int, int] = field(default_factory=dict)
+    credit: set[int] = field(default_factory=set)
+
+
+_LINE, _BILL, _CREDIT = 1, 2, 3
+
+
+def _issued(project: Project, houses: list[dict], period: dt.date) -> Issued:
+    """The batch's lines, bills and credit holders of the month, in one query."""
+    batch = _house_range(houses)
+    lines = BillLine.objects.filter(batch, project=project, period=period, source=LineSource.RUN)
+    bills = Bill.objects.filter(batch, project=project, period=period, kind=BillKind.MONTHLY)
+    pools = Entry.objects.filter(batch, project=project, line__isnull=True).values("house_id")
+    pools = pools.annotate(total=Sum("amount")).filter(total__gt=0)
+    rows = (
+        lines.order_by().values_list(Value(_LINE), "house_id", "item_id")
+        .union(bills.order_by().values_list(Value(_BILL), "house_id", "pk"), all=True)
+        .union(pools.order_by().values_list(Value(_CREDIT), "house_id", Value(0)), all=True)
+    )
+    issued = Issued()
+    for kind, house_id, value in rows:
+        if kind == _LINE:
+            issued.lines.add((house_id, value))
+        elif kind == _BILL:
+            issued.bills[house_id] = value
+        else:
+            issued.credit.add(house_id)
+    return issued
 
 
 # -- The run ------------------------------------------------------------------------------
@@ -235,14 +275,15 @@ def billing_run_start(*, project: Project, month: dt.date, by) -> BillingRun:
         return BillingRun.objects.filter(project=project, period=period).order_by("-started_at", "-id").first()
 
 
-def billing_run_step(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> BillingRun:
+def billing_run_step(*, run: BillingRun, batch_size: int = BATCH_SIZE, planner: Planner | None = None) -> BillingRun:
     """Process the next batch of houses in one transaction; the run row is locked, so two
-    workers on one run take turns. Returns the run (DONE when no house was left)."""
+    workers on one run take turns. Returns the run (DONE when no house was left).
+    `planner`: the run's, kept from an earlier batch."""
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().select_related("project").get(pk=run.pk)
         if run.status == RunStatus.DONE:
             return run
-        planner = Planner(run.project, run.period)
+        planner = planner or Planner(run.project, run.period)
         houses = planner.houses(run.cursor, batch_size)
         if not houses:
             run.status = RunStatus.DONE
@@ -250,14 +291,13 @@ def billing_run_step(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> Billin
             run.houses_done = max(run.houses_done, run.houses_total)
             run.save(update_fields=["status", "finished_at", "houses_done"])
             return run
-        house_ids = [h["pk"] for h in houses]
         plan = planner.plan(houses)
-        existing = _existing_lines(house_ids, run.period)
-        new_lines = [p for p in plan.lines if (p.house_id, p.item_id) not in existing]
-        bills_created = _write(run, planner, new_lines)
-        _apply_credit({p.house_id for p in new_lines}, by=run.started_by)
+        issued = _issued(run.project, houses, run.period)
+        new_lines = [p for p in plan.lines if (p.house_id, p.item_id) not in issued.lines]
+        bills_created = _write(run, planner, issued.bills, new_lines)
+        _apply_credit(run, issued.credit & {p.house_id for p in new_lines})
 
-        run.cursor = house_ids[-1]
+        run.cursor = houses[-1]["pk"]
         run.houses_done += len(houses)
         run.bills_created += bills_created
         run.lines_created += len(new_lines)
@@ -267,79 +307,68 @@ def billing_run_step(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> Billin
         return run
 
 
-def _write(run: BillingRun, planner: Planner, new_lines: list[PlannedLine]) -> int:
-    """The batch's bills (those not there yet) and lines, in two bulk inserts each way."""
+_BILL_FIELDS = ("project_id", "house_id", "period", "kind", "payer", "due_date", "issued_on", "run_id", "created_by_id")
+_LINE_FIELDS = (
+    *("project_id", "bill_id", "house_id", "period", "source", "item_id", "description"),
+    *("quantity", "unit_price", "percent", "amount", "rate_id", "charged_on", "created_by_id"),
+)
+
+
+def _write(run: BillingRun, planner: Planner, bills: dict[int, int], new_lines: list[PlannedLine]) -> int:
+    """The batch's bills not there yet (`bills`: those there) and its lines: two bulk
+    inserts, the bills' ids coming back from the first."""
     if not new_lines:
         return 0
     today = timezone.localdate()
     due_date = due_date_for(run.project, run.period, planner.policy)
-    house_ids = sorted({p.house_id for p in new_lines})
-    monthly = Bill.objects.filter(house_id__in=house_ids, period=run.period, kind=BillKind.MONTHLY)
-    bills = dict(monthly.values_list("house_id", "pk"))
+    bills = dict(bills)
     payer_of = {p.house_id: p.payer for p in new_lines}
-    missing = [
-        Bill(
-            project_id=run.project_id,
-            house_id=house_id,
-            period=run.period,
-            kind=BillKind.MONTHLY,
-            payer=payer_of[house_id],
-            due_date=due_date,
-            issued_on=today,
-            run=run,
-            created_by_id=run.started_by_id,
-        )
-        for house_id in house_ids
-        if house_id not in bills
+    missing = [house_id for house_id in sorted(payer_of) if house_id not in bills]
+    project_id, period, by_id = run.project_id, run.period, run.started_by_id
+    rows = [
+        (project_id, house_id, period, BillKind.MONTHLY.value, payer_of[house_id], due_date, today, run.pk, by_id)
+        for house_id in missing
     ]
-    if missing:
-        Bill.objects.bulk_create(missing)
-        bills = dict(monthly.values_list("house_id", "pk"))
-    BillLine.objects.bulk_create(
-        [
-            BillLine(
-                project_id=run.project_id,
-                bill_id=bills[p.house_id],
-                house_id=p.house_id,
-                period=run.period,
-                source=LineSource.RUN,
-                item_id=p.item_id,
-                description=p.description,
-                quantity=p.quantity,
-                unit_price=p.unit_price,
-                percent=p.percent,
-                amount=p.amount,
-                rate_id=p.rate_id,
-                charged_on=today,
-                created_by_id=run.started_by_id,
-            )
-            for p in new_lines
-        ]
-    )
+    bills.update(zip(missing, insert_rows(Bill, _BILL_FIELDS, rows, ids=True), strict=True))
+    source = LineSource.RUN.value
+    rows = [
+        (
+            project_id,
+            bills[p.house_id],
+            p.house_id,
+            period,
+            source,
+            p.item_id,
+            p.description,
+            p.quantity,
+            p.unit_price,
+            p.percent,
+            p.amount,
+            p.rate_id,
+            today,
+            by_id,
+        )
+        for p in new_lines
+    ]
+    insert_rows(BillLine, _LINE_FIELDS, rows)
     return len(missing)
 
 
-def _apply_credit(house_ids: set[int], *, by) -> None:
-    """Prepaid credit pays the new lines of the houses that hold some."""
-    if not house_ids:
-        return
-    pools = (
-        Entry.objects.filter(house_id__in=house_ids, line__isnull=True)
-        .values("house_id")
-        .annotate(total=Sum("amount"))
-        .filter(total__gt=0)
-    )
+def _apply_credit(run: BillingRun, house_ids: set[int]) -> None:
+    """Prepaid credit pays the new lines of the houses that hold some (`house_ids`)."""
     today = timezone.localdate()
-    for house_id in sorted(row["house_id"] for row in pools):
+    for house_id in sorted(house_ids):
         lock_house(house_id)
-        credit_apply_locked(house_id, by=by, on_date=today)
+        credit_apply_locked(house_id, by=run.started_by, on_date=today)
 
 
 def billing_run_execute(*, run: BillingRun, batch_size: int = BATCH_SIZE) -> BillingRun:
     """Process a run to the end, a batch per transaction (a stop anywhere loses at most the
     batch in flight, which the next call redoes)."""
+    planner = None
     while run.status != RunStatus.DONE:
-        run = billing_run_step(run=run, batch_size=batch_size)
+        planner = planner or Planner(run.project, run.period)
+        run = billing_run_step(run=run, batch_size=batch_size, planner=planner)
     return run
 
 
@@ -402,7 +431,7 @@ def billing_run_preview(*, project: Project, month: dt.date, by, batch_size: int
         cursor = houses[-1]["pk"]
         preview.houses += len(houses)
         plan = planner.plan(houses)
-        existing = _existing_lines([h["pk"] for h in houses], period)
+        existing = _issued(project, houses, period).lines
         for reason, count in plan.skipped.items():
             skipped[reason] += count
         missing |= plan.missing_rates
