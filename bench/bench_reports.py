@@ -104,6 +104,7 @@ def _child(out: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)  # the schema only: new modules' tables, indexes
     from propdesk.desk.models import Ticket
     from propdesk.estate.models import Project
+    from propdesk.reports.models import FactDay
     from propdesk.reports.periods import Period, PeriodKind
     from propdesk.reports.selectors import kpi_report
     from propdesk.reports.services import facts_rebuild
@@ -115,7 +116,14 @@ def _child(out: Path) -> None:
         )
     started = time.perf_counter()
     fact_rows = facts_rebuild()
-    rebuild = {"seconds": round(time.perf_counter() - started, 1), "fact_rows": fact_rows}
+    seconds = time.perf_counter() - started
+    days = FactDay.objects.count()
+    rebuild = {
+        "seconds": round(seconds, 1),
+        "days": days,
+        "ms_per_day": round(seconds * 1000 / max(days, 1)),
+        "fact_rows": fact_rows,
+    }
     busiest = Ticket.objects.annotate(m=TruncMonth("created_at")).values("m").annotate(n=Count("id")).order_by("-n").first()
     month = Period.containing(PeriodKind.MONTH, busiest["m"].date())
     now = month.end + dt.timedelta(days=1)

@@ -49,10 +49,25 @@ class DailyFact(models.Model):
     class Meta:
         verbose_name = _("日报事实")
         verbose_name_plural = verbose_name
-        indexes = [
-            models.Index(fields=["day", "project"], name="reports_fact_day_idx"),
-            models.Index(fields=["project", "day"], name="reports_fact_project_idx"),
+        constraints = [
+            # One row a day, project and dimensions: two refreshes of a day that overlap
+            # cannot both insert it (the second fails and is retried by the next run).
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "project",
+                    "subject",
+                    "ticket_type",
+                    "category",
+                    "department",
+                    "channel",
+                    "outcome",
+                    "target_kind",
+                ],
+                name="reports_fact_unique",
+            )
         ]
+        indexes = [models.Index(fields=["project", "day"], name="reports_fact_project_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.project_id} {self.subject}"
