@@ -25,6 +25,9 @@ app.conf.beat_schedule = {
     },
     # ARC-6: the day's birthday and festival greetings are listed early each morning.
     "outreach-care-tasks": {"task": "propdesk.outreach.tasks.build_care_tasks", "schedule": crontab(hour=6, minute=30)},
+    # The KPI report's daily facts (reports.services): yesterday and recently changed days; nightly the last 40 days.
+    "reports-facts-recent": {"task": "propdesk.reports.tasks.refresh_facts_recent", "schedule": 15 * 60},
+    "reports-facts-late": {"task": "propdesk.reports.tasks.refresh_facts_late", "schedule": crontab(hour=2, minute=30)},
     # FEE-7: broken promises, late instalments, limitation warnings (dunning).
     "dunning-daily": {"task": "propdesk.dunning.tasks.dunning_daily", "schedule": crontab(hour=7, minute=30)},
     # FEE-10: the monthly rental list for the garage cashier, every Monday morning.

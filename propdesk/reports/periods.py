@@ -68,11 +68,11 @@ class Period:
 
     @property
     def start(self) -> dt.datetime:
-        return _midnight(self.first)
+        return midnight(self.first)
 
     @property
     def end(self) -> dt.datetime:
-        return _midnight(self.stop)
+        return midnight(self.stop)
 
     def previous(self) -> Period:
         return Period.containing(self.kind, self.first - dt.timedelta(days=1))
@@ -98,7 +98,7 @@ class Period:
         return f"{self.kind}-{self.first:%Y%m%d}"
 
 
-def _midnight(day: dt.date) -> dt.datetime:
+def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 

@@ -1,20 +1,23 @@
 """KPI reports of the service desk (issue 4 item 7; CMP-11, REP-9, OPS-4, DESK-1).
 
 Every section is computed over a period [start, end) and a set of project ids (the
-caller's, through core.scoping / core.console) with grouped aggregate queries, and
-returned as plain dataclasses. Every number has a cell key; `drilldown(...)` returns the
-rows behind it with the same filter the number was counted with, so a number always
-equals the length of its drill-down list.
+caller's, through core.scoping / core.console) and returned as plain dataclasses. The
+sections fold *fact rows* (see "facts" below): the counts per subject and dimension,
+read from the daily fact table (reports.models) for the whole days before today that
+have facts, and counted from the live rows with grouped aggregate queries for the
+others — so a number is the same whichever way it was read. Every number has a cell key;
+`drilldown(...)` returns the live rows behind it with the same filter the number was
+counted with, so a number always equals the length of its drill-down list.
 
-    contacts_report(ids, start, end)      OPS-4 / DESK-1: contacts by channel, outcome, ticket type
-    tickets_report(ids, start, end)       tickets by type and by category
-    complaints_report(ids, start, end, now=)  CMP-11: effective-complaint and timely-handling rates
-    sla_report(ids, start, end, now=)     timely rate per SLA target kind, breaches by department
-    repairs_report(ids, start, end)       REP-9: repairs by trade, paid repairs and their income
-    visits_report(ids, start, end)        VIS-4 / VIS-2: return-visit rate, on time, satisfaction, scores
-    ranking(ids, start, end, now=)        per project, for the company ranking
-    trend(ids, months, now=)              monthly series (tickets, contacts, timely rate)
-    kpi_report(ids, period, now=)         all of the above, plus the previous period's summary
+    contacts_report(rows)     OPS-4 / DESK-1: contacts by channel, outcome, ticket type
+    tickets_report(rows)      tickets by type and by category
+    complaints_report(rows)   CMP-11: effective-complaint and timely-handling rates
+    sla_report(rows)          timely rate per SLA target kind, breaches by department
+    repairs_report(rows)      REP-9: repairs by trade, paid repairs and their income
+    visits_report(rows)       VIS-4 / VIS-2: return-visit rate, on time, satisfaction, scores
+    ranking(ids, period, …)   per project, for the company ranking (day totals)
+    trend(ids, months, …)     monthly series (tickets, contacts, timely rate) (day totals)
+    kpi_report(ids, period, now=)  all of the above, plus the previous period's summary
 
 **Timely (按时) — one definition, the SLA board's.** A clock counts in the period whose
 deadline (`SlaClock.deadline_at`) falls in [start, end) — "due in the period" (sla.md,
@@ -63,7 +66,9 @@ from propdesk.desk.models import Contact, Ticket
 from propdesk.estate.models import Project
 from propdesk.followup.choices import VisitStatus
 from propdesk.followup.models import ReturnVisit
-from propdesk.reports.periods import Period, mean, rate
+from propdesk.reports.choices import FactSubject
+from propdesk.reports.models import DailyFact, FactDay, ProjectDay
+from propdesk.reports.periods import Period, mean, midnight, rate
 from propdesk.sla.choices import ClockState, TargetKind
 from propdesk.sla.models import SlaClock
 
@@ -373,18 +378,17 @@ def department_label(key: str) -> str:
     return _("未指定部门") if key == NO_DEPARTMENT else _label(Department, key)
 
 
-def contacts_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> ContactsReport:
+def contacts_report(rows: Iterable[dict]) -> ContactsReport:
     """OPS-4 / DESK-1: every recorded call or visit, by channel, by outcome and by the type
-    of the ticket it became or joined. One grouped query."""
-    rows = contacts_in(ids, start, end).values("channel", "outcome", "ticket__type").annotate(n=Count("id")).order_by()
+    of the ticket it became or joined."""
     channel: dict[str, int] = {}
     outcome: dict[str, int] = {}
     types: dict[str, int] = {}
-    for row in rows:
-        channel[row["channel"]] = channel.get(row["channel"], 0) + row["n"]
-        outcome[row["outcome"]] = outcome.get(row["outcome"], 0) + row["n"]
-        key = row["ticket__type"] or NO_TICKET
-        types[key] = types.get(key, 0) + row["n"]
+    for row in _of(rows, FactSubject.CONTACT):
+        channel[row["channel"]] = channel.get(row["channel"], 0) + row["count"]
+        outcome[row["outcome"]] = outcome.get(row["outcome"], 0) + row["count"]
+        key = row["ticket_type"] or NO_TICKET
+        types[key] = types.get(key, 0) + row["count"]
     return ContactsReport(
         total=sum(channel.values()),
         by_channel=[CountRow(c.value, str(c.label), channel.get(c.value, 0)) for c in Channel],
@@ -393,14 +397,15 @@ def contacts_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) ->
     )
 
 
-def tickets_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> TicketsReport:
-    """Tickets received in the period by type and by type × category. One grouped query."""
-    rows = tickets_in(ids, start, end).values("type", "category").annotate(n=Count("id")).order_by()
+def tickets_report(rows: Iterable[dict]) -> TicketsReport:
+    """Tickets received in the period by type and by type × category."""
     by_type: dict[str, int] = {}
-    categories = []
-    for row in rows:
-        by_type[row["type"]] = by_type.get(row["type"], 0) + row["n"]
-        categories.append(CategoryRow(row["type"], row["category"], category_label(row["type"], row["category"]), row["n"]))
+    by_category: dict[tuple[str, str], int] = {}
+    for row in _of(rows, FactSubject.TICKET):
+        key = (row["ticket_type"], row["category"])
+        by_type[key[0]] = by_type.get(key[0], 0) + row["count"]
+        by_category[key] = by_category.get(key, 0) + row["count"]
+    categories = [CategoryRow(t, c, category_label(t, c), n) for (t, c), n in by_category.items() if n]
     order = {t: i for i, t in enumerate(TicketType.values)}
     return TicketsReport(
         total=sum(by_type.values()),
@@ -409,168 +414,111 @@ def tickets_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> 
     )
 
 
-def _timely_counts(now: dt.datetime) -> dict[str, Count]:
-    return {
-        "met": Count("id", filter=met_q()),
-        "breached": Count("id", filter=breached_q(now)),
-        "pending": Count("id", filter=pending_q(now)),
-    }
-
-
-def clock_groups(ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt.datetime) -> list[dict]:
-    """The clocks due in the period, counted met / breached / pending per target kind ×
-    ticket type × responsible department: one grouped query that the SLA and complaint
-    sections both fold (a company-wide month reads the clocks once, not three times)."""
-    return list(
-        clocks_due(ids, start, end)
-        .values("kind", "ticket__type", "ticket__department")
-        .annotate(**_timely_counts(now))
-        .order_by()
-    )
-
-
 def _fold(rows: Iterable[dict]) -> Timely:
     rows = list(rows)
     return Timely(sum(r["met"] for r in rows), sum(r["breached"] for r in rows), sum(r["pending"] for r in rows))
 
 
-def complaints_report(
-    ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt.datetime, clocks: list[dict] | None = None
-) -> ComplaintsReport:
+def complaints_report(rows: Iterable[dict]) -> ComplaintsReport:
     """CMP-11: complaints received in the period, classified effective / invalid (CMP-4),
-    and the timely-handling of complaints (RESOLVE clocks due in the period). One query,
-    and one more unless `clocks` (clock_groups of the same period) is given."""
-    got = (
-        tickets_in(ids, start, end)
-        .filter(type=TicketType.COMPLAINT)
-        .aggregate(
-            total=Count("id"),
-            effective=Count("id", filter=Q(complaint__validity=Validity.EFFECTIVE)),
-            invalid=Count("id", filter=Q(complaint__validity=Validity.INVALID)),
-        )
+    and the timely-handling of complaints (RESOLVE clocks due in the period)."""
+    rows = list(rows)
+    complaints = [r for r in _of(rows, FactSubject.TICKET) if r["ticket_type"] == TicketType.COMPLAINT]
+    handling = _fold(
+        r
+        for r in _of(rows, FactSubject.CLOCK)
+        if r["target_kind"] == TargetKind.RESOLVE and r["ticket_type"] == TicketType.COMPLAINT
     )
-    clocks = clock_groups(ids, start, end, now=now) if clocks is None else clocks
-    handling = _fold(r for r in clocks if r["kind"] == TargetKind.RESOLVE and r["ticket__type"] == TicketType.COMPLAINT)
-    return ComplaintsReport(got["total"], got["effective"], got["invalid"], handling)
+    return ComplaintsReport(
+        sum(r["count"] for r in complaints),
+        sum(r["effective"] for r in complaints),
+        sum(r["invalid"] for r in complaints),
+        handling,
+    )
 
 
-def sla_report(
-    ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt.datetime, clocks: list[dict] | None = None
-) -> SlaReport:
+def sla_report(rows: Iterable[dict]) -> SlaReport:
     """Timely rate per target kind and breaches per responsible department, over the clocks
-    due in the period (see the module docstring). One grouped query, none when `clocks`
-    (clock_groups of the same period) is given."""
-    clocks = clock_groups(ids, start, end, now=now) if clocks is None else clocks
-    by_kind = [KindRow(k.value, str(k.label), _fold(r for r in clocks if r["kind"] == k.value)) for k in TargetKind]
+    due in the period (see the module docstring)."""
+    clocks = list(_of(rows, FactSubject.CLOCK))
+    by_kind = [KindRow(k.value, str(k.label), _fold(r for r in clocks if r["target_kind"] == k.value)) for k in TargetKind]
     overall = _fold(clocks)
     departments: dict[str, int] = {}
     for row in clocks:
         if row["breached"]:
-            key = row["ticket__department"] or NO_DEPARTMENT
+            key = row["department"] or NO_DEPARTMENT
             departments[key] = departments.get(key, 0) + row["breached"]
     breaches = [CountRow(key, department_label(key), n) for key, n in departments.items()]
     return SlaReport(by_kind, overall, sorted(breaches, key=lambda r: (-r.count, r.key)))
 
 
-def repairs_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> RepairsReport:
+def repairs_report(rows: Iterable[dict]) -> RepairsReport:
     """REP-9: repairs received in the period by trade (with how many are done), and the
-    paid repairs completed in the period with their final charges. Two queries."""
-    rows = (
-        tickets_in(ids, start, end)
-        .filter(type=TicketType.REPAIR)
-        .values("category")
-        .annotate(n=Count("id"), done=Count("id", filter=Q(status__in=DONE)))
-        .order_by()
-    )
+    paid repairs completed in the period with their final charges."""
+    rows = list(rows)
+    counts: dict[str, list[int]] = {}
+    for row in _of(rows, FactSubject.TICKET):
+        if row["ticket_type"] == TicketType.REPAIR:
+            got = counts.setdefault(row["category"], [0, 0])
+            got[0] += row["count"]
+            got[1] += row["done"]
     choices = TYPE_CATEGORIES[TicketType.REPAIR]
     trades = sorted(
-        (TradeRow(r["category"], _label(choices, r["category"]) or _("未分类"), r["n"], r["done"]) for r in rows),
+        (TradeRow(key, _label(choices, key) or _("未分类"), n, done) for key, (n, done) in counts.items() if n),
         key=lambda r: (-r.count, r.key),
     )
-    paid = paid_repairs_in(ids, start, end).aggregate(n=Count("pk"), income=Sum("work_order__final_charge"))
+    paid = list(_of(rows, FactSubject.PAID_REPAIR))
     return RepairsReport(
         total=sum(r.count for r in trades),
         done=sum(r.done for r in trades),
         by_trade=trades,
-        paid_count=paid["n"],
-        paid_income=money(paid["income"]) if paid["income"] is not None else ZERO,
+        paid_count=sum(r["count"] for r in paid),
+        paid_income=money(sum((r["income"] for r in paid), ZERO)),
     )
 
 
-def _visit_counts() -> dict:
-    return {
-        "due": Count("id"),
-        "done": Count("id", filter=visit_done_q()),
-        "answered": Count("id", filter=visit_answered_q()),
-        "satisfied_n": Count("id", filter=visit_satisfied_q()),  # not "satisfied": the field's name
-    }
-
-
-def visits_report(ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> VisitsReport:
+def visits_report(rows: Iterable[dict]) -> VisitsReport:
     """VIS-4 / VIS-2: the return visits due in the period (`visits_due`), how many were
     done, done on time, satisfied and sent back, and the average of each 1–5 score over
     the scored visits (one decimal place, half-up, exact: sums and counts, not AVG's
-    float). One aggregate query."""
-    scored = visit_scored_q()
-    got = visits_due(ids, start, end).aggregate(
-        **_visit_counts(),
-        on_time=Count("id", filter=visit_on_time_q()),
-        sent_back=Count("id", filter=visit_sent_back_q()),
-        scored=Count("id", filter=scored),
-        **{f"{name}_sum": Sum(name, filter=scored) for name in SCORES},
-    )
+    float)."""
+    got = dict.fromkeys(MEASURES, 0)
+    for row in _of(rows, FactSubject.VISIT):
+        for name in got:
+            got[name] += row[name]
     return VisitsReport(
-        due=got["due"],
+        due=got["count"],
         done=got["done"],
         on_time=got["on_time"],
         answered=got["answered"],
-        satisfied=got["satisfied_n"],
+        satisfied=got["satisfied"],
         sent_back=got["sent_back"],
         scored=got["scored"],
-        **{name: mean(got[f"{name}_sum"] or 0, got["scored"]) for name in SCORES},
+        **{name: mean(got[name], got["scored"]) for name in SCORES},
     )
 
 
-def ranking(ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt.datetime) -> list[RankingRow]:
+def ranking(ids: Iterable[int], period: Period, *, now: dt.datetime, marked: frozenset[dt.date]) -> list[RankingRow]:
     """Per project: contacts, tickets, timely rate (all target kinds), effective-complaint
     rate, return-visit and satisfied rates — best timely rate first (no rate last), then
-    the lower effective-complaint rate. Five grouped queries and the projects."""
+    the lower effective-complaint rate. The projects' day totals and the projects."""
     ids = list(ids)
-    contacts = dict(contacts_in(ids, start, end).values_list("project_id").annotate(n=Count("id")).order_by())
-    tickets = {
-        row["project_id"]: row
-        for row in tickets_in(ids, start, end)
-        .values("project_id")
-        .annotate(
-            n=Count("id"),
-            effective=Count("id", filter=Q(type=TicketType.COMPLAINT, complaint__validity=Validity.EFFECTIVE)),
-            classified=Count("id", filter=Q(type=TicketType.COMPLAINT, complaint__validity__in=CLASSIFIED)),
-        )
-        .order_by()
-    }
-    clocks = {
-        row["project_id"]: Timely(row["met"], row["breached"], row["pending"])
-        for row in clocks_due(ids, start, end).values("project_id").annotate(**_timely_counts(now)).order_by()
-    }
-    visits = {
-        row["project_id"]: row for row in visits_due(ids, start, end).values("project_id").annotate(**_visit_counts()).order_by()
-    }
+    totals = period_totals(ids, period.first, period.stop, now=now, marked=marked, by="project")
     rows = []
     for project in Project.objects.filter(pk__in=ids).order_by("code"):
-        t = tickets.get(project.pk, {})
-        v = visits.get(project.pk, {})
+        t = totals.get(project.pk) or dict.fromkeys(TOTALS, 0)
         rows.append(
             RankingRow(
                 project=project,
-                contacts=contacts.get(project.pk, 0),
-                tickets=t.get("n", 0),
-                timely=clocks.get(project.pk, Timely(0, 0, 0)),
-                effective=t.get("effective", 0),
-                classified=t.get("classified", 0),
-                visits_due=v.get("due", 0),
-                visits_done=v.get("done", 0),
-                visits_answered=v.get("answered", 0),
-                visits_satisfied=v.get("satisfied_n", 0),
+                contacts=t["contacts"],
+                tickets=t["tickets"],
+                timely=Timely(t["met"], t["breached"], t["pending"]),
+                effective=t["effective"],
+                classified=t["classified"],
+                visits_due=t["visits_due"],
+                visits_done=t["visits_done"],
+                visits_answered=t["visits_answered"],
+                visits_satisfied=t["visits_satisfied"],
             )
         )
 
@@ -581,49 +529,281 @@ def ranking(ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, now: dt
     return sorted(rows, key=order)
 
 
+# --- facts: a period's counts, from the daily fact table and the live rows ------------------
+#
+# A fact row is a dict: its subject (FactSubject), every dimension of DIMENSIONS ("" where
+# the subject has none) and every measure of MEASURES (0 where the subject has none) —
+# the shape of reports.models.DailyFact. The sections above fold such rows; `live_facts`
+# counts them from the live rows with the filters the drill-downs use, and
+# reports.services.facts_refresh stores them per day and project, so a number from the
+# facts is by construction the number the live rows give.
+
+DIMENSIONS = ("ticket_type", "category", "department", "channel", "outcome", "target_kind")
+MEASURES = (
+    "count",  # contacts received, tickets received, return visits due, paid repairs completed
+    "done",  # tickets resolved or closed, return visits done
+    "effective",  # complaints classified effective
+    "invalid",  # … and invalid
+    "met",  # clocks due: met in time
+    "breached",  # … breached (the board's rule at `now`)
+    "pending",  # … running and not yet due at `now` (0 on a day that has ended)
+    "on_time",  # return visits done by their deadline
+    "answered",
+    "satisfied",
+    "sent_back",
+    "scored",
+    *SCORES,  # sums of the scores of the scored visits
+    "income",  # final charges of the paid repairs
+)
+TOTALS = (
+    "contacts",
+    "tickets",
+    "effective",
+    "classified",
+    "met",
+    "breached",
+    "pending",
+    "visits_due",
+    "visits_done",
+    "visits_answered",
+    "visits_satisfied",
+)
+DAY_OF = {  # the time that puts a subject's row on its day
+    FactSubject.CONTACT: "received_at",
+    FactSubject.TICKET: "created_at",
+    FactSubject.CLOCK: "deadline_at",
+    FactSubject.VISIT: "due_at",
+    FactSubject.PAID_REPAIR: "work_order__completed_at",
+}
+
+
+def _of(rows: Iterable[dict], subject: str) -> Iterable[dict]:
+    return (row for row in rows if row["subject"] == subject)
+
+
+def _live_queries(ids: list[int], start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict:
+    """Per subject: the rows counted, their dimensions (fact name → field) and measures."""
+    scored = visit_scored_q()
+    return {
+        FactSubject.CONTACT: (
+            contacts_in(ids, start, end),
+            {"channel": "channel", "outcome": "outcome", "ticket_type": "ticket__type"},
+            {"count": Count("id")},
+        ),
+        FactSubject.TICKET: (
+            tickets_in(ids, start, end),
+            {"ticket_type": "type", "category": "category"},
+            {
+                "count": Count("id"),
+                "done": Count("id", filter=Q(status__in=DONE)),
+                "effective": Count("id", filter=Q(type=TicketType.COMPLAINT, complaint__validity=Validity.EFFECTIVE)),
+                "invalid": Count("id", filter=Q(type=TicketType.COMPLAINT, complaint__validity=Validity.INVALID)),
+            },
+        ),
+        FactSubject.CLOCK: (
+            clocks_due(ids, start, end),
+            {"target_kind": "kind", "ticket_type": "ticket__type", "department": "ticket__department"},
+            {
+                "met": Count("id", filter=met_q()),
+                "breached": Count("id", filter=breached_q(now)),
+                "pending": Count("id", filter=pending_q(now)),
+            },
+        ),
+        FactSubject.VISIT: (
+            visits_due(ids, start, end),
+            {},
+            {
+                "count": Count("id"),
+                "done": Count("id", filter=visit_done_q()),
+                "on_time": Count("id", filter=visit_on_time_q()),
+                "answered": Count("id", filter=visit_answered_q()),
+                "satisfied": Count("id", filter=visit_satisfied_q()),
+                "sent_back": Count("id", filter=visit_sent_back_q()),
+                "scored": Count("id", filter=scored),
+                **{name: Sum(name, filter=scored) for name in SCORES},
+            },
+        ),
+        FactSubject.PAID_REPAIR: (
+            paid_repairs_in(ids, start, end),
+            {},
+            {"count": Count("pk"), "income": Sum("work_order__final_charge")},
+        ),
+    }
+
+
+def live_facts(
+    ids: Iterable[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    now: dt.datetime,
+    by: str | None = None,
+    subjects: Iterable[str] = FactSubject.values,
+) -> list[dict]:
+    """The fact rows of [start, end) counted from the live rows, one grouped query per
+    subject; `by` "project" or "month" adds that grouping as each row's "key"."""
+    queries = _live_queries(list(ids), start, end, now)
+    rows = []
+    for subject in subjects:
+        qs, dims, measures = queries[subject]
+        if by == "project":
+            qs = qs.annotate(fact_key=F("project_id"))
+        elif by == "month":
+            qs = qs.annotate(fact_key=TruncMonth(DAY_OF[subject]))
+        fields = [*dims.values(), *(["fact_key"] if by else [])]
+        named = {f"m_{name}": expression for name, expression in measures.items()}  # not a field's name
+        found = qs.values(*fields).annotate(**named).order_by() if fields else [qs.aggregate(**named)]
+        for got in found:
+            row = {"subject": subject, **dict.fromkeys(DIMENSIONS, ""), **dict.fromkeys(MEASURES, 0)}
+            row.update({name: got[field] or "" for name, field in dims.items()})
+            row.update({name: got[f"m_{name}"] or 0 for name in measures})
+            if by:
+                row["key"] = _month_of(got["fact_key"]) if by == "month" else got["fact_key"]
+            rows.append(row)
+    return rows
+
+
+def fold_totals(rows: Iterable[dict]) -> dict:
+    """Fact rows with a "key" into per-key totals (TOTALS): what ProjectDay stores per
+    project and the ranking and trend read."""
+    totals: dict = {}
+    for row in rows:
+        t = totals.setdefault(row["key"], dict.fromkeys(TOTALS, 0))
+        subject = row["subject"]
+        if subject == FactSubject.CONTACT:
+            t["contacts"] += row["count"]
+        elif subject == FactSubject.TICKET:
+            t["tickets"] += row["count"]
+            t["effective"] += row["effective"]
+            t["classified"] += row["effective"] + row["invalid"]
+        elif subject == FactSubject.CLOCK:
+            for name in ("met", "breached", "pending"):
+                t[name] += row[name]
+        elif subject == FactSubject.VISIT:
+            t["visits_due"] += row["count"]
+            t["visits_done"] += row["done"]
+            t["visits_answered"] += row["answered"]
+            t["visits_satisfied"] += row["satisfied"]
+    return totals
+
+
+def fact_days(first: dt.date, stop: dt.date, *, now: dt.datetime) -> frozenset[dt.date]:
+    """The days of [first, stop) before `now`'s day whose facts were computed after they
+    had ended (FactDay): the only days the report reads from the facts. One query."""
+    until = min(stop, timezone.localtime(now, timezone.get_default_timezone()).date())
+    if first >= until:
+        return frozenset()
+    return frozenset(FactDay.objects.filter(day__gte=first, day__lt=until).values_list("day", flat=True))
+
+
+def _runs(first: dt.date, stop: dt.date, marked: frozenset[dt.date]) -> tuple[list, list]:
+    """[first, stop) cut into runs (first, stop) of days with facts and runs without."""
+    facts: list[tuple[dt.date, dt.date]] = []
+    live: list[tuple[dt.date, dt.date]] = []
+    day = first
+    while day < stop:
+        runs = facts if day in marked else live
+        following = day + dt.timedelta(days=1)
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], following)
+        else:
+            runs.append((day, following))
+        day = following
+    return facts, live
+
+
+def _days_q(runs: list[tuple[dt.date, dt.date]]) -> Q:
+    q = Q()
+    for first, stop in runs:
+        q |= Q(day__gte=first, day__lt=stop)
+    return q
+
+
+def period_facts(
+    ids: Iterable[int], first: dt.date, stop: dt.date, *, now: dt.datetime, marked: frozenset[dt.date]
+) -> list[dict]:
+    """The fact rows of the days [first, stop): the stored facts of the `marked` days,
+    summed per subject and dimensions (one query), and the live rows of the others (five
+    queries a run of days; today's run when the facts are up to date)."""
+    ids = list(ids)
+    fact_runs, live_runs = _runs(first, stop, marked)
+    rows = []
+    if fact_runs:
+        summed = (
+            DailyFact.objects.filter(_days_q(fact_runs), project_id__in=ids)
+            .values("subject", *DIMENSIONS)
+            .annotate(**{f"m_{name}": Sum(name) for name in MEASURES})
+            .order_by()
+        )
+        rows += [{**{k: got[k] for k in ("subject", *DIMENSIONS)}, **{m: got[f"m_{m}"] for m in MEASURES}} for got in summed]
+    for run_first, run_stop in live_runs:
+        rows += live_facts(ids, midnight(run_first), midnight(run_stop), now=now)
+    return rows
+
+
+def period_totals(
+    ids: Iterable[int], first: dt.date, stop: dt.date, *, now: dt.datetime, marked: frozenset[dt.date], by: str
+) -> dict:
+    """TOTALS of the days [first, stop) per project (`by` "project") or per month ("month"):
+    the ProjectDay rows of the `marked` days (one query) and the live rows of the others."""
+    ids = list(ids)
+    fact_runs, live_runs = _runs(first, stop, marked)
+    totals: dict = {}
+
+    def add(key, got: dict) -> None:
+        t = totals.setdefault(key, dict.fromkeys(TOTALS, 0))
+        for name in TOTALS:
+            t[name] += got[name] or 0
+
+    if fact_runs:
+        key = F("project_id") if by == "project" else TruncMonth("day")
+        summed = (
+            ProjectDay.objects.filter(_days_q(fact_runs), project_id__in=ids)
+            .annotate(fact_key=key)
+            .values("fact_key")
+            .annotate(**{name: Sum(name) for name in TOTALS})
+            .order_by()
+        )
+        for got in summed:
+            add(_month_of(got["fact_key"]) if by == "month" else got["fact_key"], got)
+    subjects = [FactSubject.CONTACT, FactSubject.TICKET, FactSubject.CLOCK] + ([FactSubject.VISIT] if by == "project" else [])
+    for run_first, run_stop in live_runs:
+        for key, got in fold_totals(
+            live_facts(ids, midnight(run_first), midnight(run_stop), now=now, by=by, subjects=subjects)
+        ).items():
+            add(key, got)
+    return totals
+
+
 def _month_of(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return (timezone.localtime(value) if timezone.is_aware(value) else value).date().replace(day=1)
     return value.replace(day=1)
 
 
-def trend(ids: Iterable[int], months: list[Period], *, now: dt.datetime) -> list[TrendPoint]:
+def trend(ids: Iterable[int], months: list[Period], *, now: dt.datetime, marked: frozenset[dt.date]) -> list[TrendPoint]:
     """One point per month of `months` (consecutive, oldest first): tickets, contacts and
-    the timely rate, each month counted exactly as a monthly report counts it. Three
-    grouped queries; COUNT(*) lets the tickets be counted from ticket_type_idx alone
-    (an index-only scan on PostgreSQL)."""
-    ids = list(ids)
-    start, end = months[0].start, months[-1].end
-    tickets = dict(
-        tickets_in(ids, start, end).annotate(m=TruncMonth("created_at")).values_list("m").annotate(n=Count("*")).order_by()
-    )
-    contacts = dict(
-        contacts_in(ids, start, end).annotate(m=TruncMonth("received_at")).values_list("m").annotate(n=Count("id")).order_by()
-    )
-    clocks = (
-        clocks_due(ids, start, end).annotate(m=TruncMonth("deadline_at")).values("m").annotate(**_timely_counts(now)).order_by()
-    )
-    tickets = {_month_of(k): v for k, v in tickets.items()}
-    contacts = {_month_of(k): v for k, v in contacts.items()}
-    timely = {_month_of(r["m"]): Timely(r["met"], r["breached"], r["pending"]) for r in clocks}
-    return [
-        TrendPoint(p.first, tickets.get(p.first, 0), contacts.get(p.first, 0), timely.get(p.first, Timely(0, 0, 0)))
-        for p in months
-    ]
+    the timely rate, each month counted exactly as a monthly report counts it — from the
+    projects' day totals (one query) and, for the days without facts, the live rows."""
+    totals = period_totals(ids, months[0].first, months[-1].stop, now=now, marked=marked, by="month")
+    points = []
+    for p in months:
+        t = totals.get(p.first) or dict.fromkeys(TOTALS, 0)
+        points.append(TrendPoint(p.first, t["tickets"], t["contacts"], Timely(t["met"], t["breached"], t["pending"])))
+    return points
 
 
 TREND_MONTHS = 12
 
 
-def _sections(ids, period: Period, now: dt.datetime):
-    start, end = period.start, period.end
-    contacts = contacts_report(ids, start, end)
-    tickets = tickets_report(ids, start, end)
-    clocks = clock_groups(ids, start, end, now=now)
-    complaints = complaints_report(ids, start, end, now=now, clocks=clocks)
-    sla = sla_report(ids, start, end, now=now, clocks=clocks)
-    repairs = repairs_report(ids, start, end)
-    visits = visits_report(ids, start, end)
+def _sections(ids, period: Period, now: dt.datetime, marked: frozenset[dt.date]):
+    rows = period_facts(ids, period.first, period.stop, now=now, marked=marked)
+    contacts = contacts_report(rows)
+    tickets = tickets_report(rows)
+    complaints = complaints_report(rows)
+    sla = sla_report(rows)
+    repairs = repairs_report(rows)
+    visits = visits_report(rows)
     summary = Summary(
         contacts=contacts.total,
         tickets=tickets.total,
@@ -642,11 +822,15 @@ def _sections(ids, period: Period, now: dt.datetime):
 def kpi_report(project_ids: Iterable[int], period: Period, *, now: dt.datetime | None = None) -> KpiReport:
     """The whole report of `period` for `project_ids`: its sections, the previous period's
     headline numbers, the company ranking when there are several projects, and for a
-    monthly report the 12-month trend."""
+    monthly report the 12-month trend. Whole days before today that have facts are read
+    from the daily fact table, the rest from the live rows (`report_facts`)."""
     now = now or timezone.now()
     ids = frozenset(project_ids)
-    contacts, tickets, complaints, sla, repairs, visits, summary = _sections(ids, period, now)
-    previous = _sections(ids, period.previous(), now)[-1]
+    months = period.months_back(TREND_MONTHS) if period.kind == "month" else []
+    previous_period = period.previous()
+    marked = fact_days(min([previous_period.first, *(m.first for m in months)]), period.stop, now=now)
+    contacts, tickets, complaints, sla, repairs, visits, summary = _sections(ids, period, now, marked)
+    previous = _sections(ids, previous_period, now, marked)[-1]
     return KpiReport(
         period=period,
         project_ids=ids,
@@ -659,8 +843,8 @@ def kpi_report(project_ids: Iterable[int], period: Period, *, now: dt.datetime |
         visits=visits,
         summary=summary,
         previous=previous,
-        ranking=ranking(ids, period.start, period.end, now=now) if len(ids) > 1 else [],
-        trend=trend(ids, period.months_back(TREND_MONTHS), now=now) if period.kind == "month" else [],
+        ranking=ranking(ids, period, now=now, marked=marked) if len(ids) > 1 else [],
+        trend=trend(ids, months, now=now, marked=marked) if months else [],
         proactive=_proactive(ids, period),
     )
 
