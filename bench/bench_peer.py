@@ -56,7 +56,7 @@ from bench_desk import QUEUE_FLOOR
 PEER_PACKAGE = "django-helpdesk==2.6.1"  # the newest release; supports Django 5.2 on Python ≥ 3.10
 PEER_DJANGO = "Django>=5.2,<5.3"  # the series we run
 PEER_VENV = Path(os.environ.get("BENCH_PEER_VENV", Path(tempfile.gettempdir()) / "propdesk-peer-venv"))
-PEER_DATABASE = "propdesk_peer"
+PEER_DATABASE = os.environ.get("BENCH_PEER_DATABASE", "propdesk_peer")
 TICKETS = int(os.environ.get("BENCH_PEER_TICKETS", "0"))  # 0: as many as propdesk_bench holds
 SECONDS = int(os.environ.get("BENCH_PEER_SECONDS", "30"))
 CONCURRENCY = int(os.environ.get("BENCH_PEER_CONCURRENCY", "8"))
