@@ -80,6 +80,8 @@ NOTES = [
     "Peer list: the page itself, then the datatables JSON it loads its rows with (length=50, its default query: "
     "open and reopened tickets, oldest first); its time is the sum of the two requests. django-helpdesk has no "
     "index on status or created, so its row query and its two counts read the whole tickets table.",
+    "App CPU per creation: the CPU time the server's gunicorn workers used during the run divided by the tickets "
+    "created — the application's own cost per creation, without the database's or the client's.",
     "The peer's tickets are loaded without follow-ups (a real one has at least the 'opened' follow-up per "
     "ticket); its list annotates each ticket's last follow-up, so an empty follow-up table flatters it.",
 ]
@@ -385,6 +387,19 @@ def _list_pages(ours: Client, peer: Client, ours_floor, peer_floor) -> dict:
     return result
 
 
+def _cpu_seconds(master: int) -> float:
+    """CPU time (user + system) the gunicorn master's workers have used so far."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 # --- our side's clean-up -------------------------------------------------------------------------
 
 
@@ -600,10 +615,13 @@ def _child(out: Path) -> None:
             for work in (ours_work, peer_work):  # warm every worker up
                 _hammer(work, WORKERS, 2)
             print(f"creation: {CONCURRENCY} clients × {SECONDS} s each", flush=True)
-            creation = {"ours": _hammer(ours_work, CONCURRENCY, SECONDS)}
-            print(json.dumps(creation["ours"]), flush=True)
-            creation["peer"] = _hammer(peer_work, CONCURRENCY, SECONDS)
-            print(json.dumps(creation["peer"]), flush=True)
+            creation = {}
+            for name, work, server in (("ours", ours_work, "web"), ("peer", peer_work, "peer")):
+                cpu = _cpu_seconds(cluster.processes[server].pid)
+                creation[name] = _hammer(work, CONCURRENCY, SECONDS)
+                cpu = _cpu_seconds(cluster.processes[server].pid) - cpu
+                creation[name]["app_cpu_ms_per_creation"] = round(cpu * 1000 / max(creation[name]["created"], 1), 1)
+                print(json.dumps(creation[name]), flush=True)
             ours_conninfo = _conninfo(settings)
             creation["ours_floor"] = _hammer(
                 InsertFloor(ours_conninfo, ours_insert_sql, ours_insert_params_for), CONCURRENCY, FLOOR_SECONDS
@@ -683,6 +701,14 @@ def _child(out: Path) -> None:
             None,
         ],
         ["creation errors", creation["ours"]["errors"], creation["peer"]["errors"], None, None, None],
+        [
+            "app CPU ms / creation",
+            creation["ours"]["app_cpu_ms_per_creation"],
+            creation["peer"]["app_cpu_ms_per_creation"],
+            None,
+            None,
+            round(creation["ours"]["app_cpu_ms_per_creation"] / creation["peer"]["app_cpu_ms_per_creation"], 2),
+        ],
     ]
     result = {
         "benchmark": "peer_django_helpdesk",
