@@ -69,6 +69,9 @@ PAGE = 50
 STAFF_PER_QUEUE = 5
 PASSWORD = "peer-bench-Passw0rd"
 TARGET_RATE_RATIO = 2.0
+# What ticket creation (and the INSERT floor) write — the only tables cleaned afterwards.
+OURS_WRITES = ("desk_ticket", "desk_ticketevent", "sla_slaclock", "sla_slafiring", "notifications_notification")
+PEER_WRITES = ("helpdesk_ticket", "helpdesk_followup", "helpdesk_ticketchange")
 REDIS = os.environ.get("BENCH_PEER_REDIS_URL", "redis://127.0.0.1:6379/13")
 NOTES = [
     "Both servers: gunicorn, 4 sync workers, persistent database connections (CONN_MAX_AGE 60), DEBUG off, same "
@@ -403,15 +406,17 @@ def _cpu_seconds(master: int) -> float:
 # --- our side's clean-up -------------------------------------------------------------------------
 
 
-def _id_marks(cursor) -> dict[str, int]:
-    """Every public table with an integer `id`, and its highest id now."""
+def _id_marks(cursor, tables: tuple[str, ...]) -> dict[str, int]:
+    """The highest id now of each of `tables` that exists. Only the tables this benchmark
+    writes: others may fill other tables of the shared database meanwhile."""
     cursor.execute(
         """
         SELECT c.table_name FROM information_schema.columns c
         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
         WHERE c.table_schema = 'public' AND c.column_name = 'id' AND t.table_type = 'BASE TABLE'
-          AND c.data_type IN ('integer', 'bigint')
-        """
+          AND c.data_type IN ('integer', 'bigint') AND c.table_name = ANY(%s)
+        """,
+        [list(tables)],
     )
     tables = [row[0] for row in cursor.fetchall()]
     marks = {}
@@ -534,9 +539,9 @@ def _child(out: Path) -> None:
         houses = list(House.objects.order_by("?").values_list("pk", flat=True)[:5000])
         counters = dict(Counter.objects.values_list("pk", "value"))
         with connection.cursor() as cursor:
-            marks = _id_marks(cursor)
+            marks = _id_marks(cursor, OURS_WRITES)
         with psycopg.connect(peer_conninfo) as peer_connection:
-            peer_marks = _id_marks(peer_connection.cursor())
+            peer_marks = _id_marks(peer_connection.cursor(), PEER_WRITES)
 
         project_ids = sorted(scoping.visible_project_ids(headoffice, Cap.TICKET_VIEW))
         open_statuses = sorted(OPEN_STATUSES)
