@@ -48,6 +48,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from propdesk.core.errors import DomainError
@@ -213,10 +214,10 @@ class WorkingCalendar:
         default (active, no project); `DomainError` when there is neither."""
         from propdesk.core.models import BusinessCalendar
 
-        active = BusinessCalendar.objects.filter(active=True).order_by("id")
-        calendar = (active.filter(project=project).first() if project is not None else None) or active.filter(
-            project__isnull=True
-        ).first()
+        mine = Q(project__isnull=True) if project is None else Q(project=project) | Q(project__isnull=True)
+        calendar = (  # one query: the project's own first, then the default
+            BusinessCalendar.objects.filter(mine, active=True).order_by(F("project").asc(nulls_last=True), "id").first()
+        )
         if calendar is None:
             raise DomainError("calendar_missing", _("没有可用的工作日历，请先在后台建立公司默认工作日历"), field="calendar")
         return cls.for_calendar(calendar)

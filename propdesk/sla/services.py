@@ -186,7 +186,8 @@ def _breach(clock: SlaClock) -> None:
     clock.breached_at = clock.breached_at or clock.deadline_at
 
 
-def _start_clock(ticket: Ticket, target: SlaTarget, *, start: dt.datetime, calendars: _Calendars) -> SlaClock:
+def _new_clock(ticket: Ticket, target: SlaTarget, *, start: dt.datetime, calendars: _Calendars) -> SlaClock:
+    """A running clock for `target` from `start`, unsaved (`_start_targets` saves them together)."""
     calendar = calendars.of(target.policy, ticket.project_id)
     deadline, budget = arithmetic.deadline_for(unit=target.unit, amount=target.amount, start=start, calendar=calendar)
     clock = SlaClock(
@@ -201,7 +202,6 @@ def _start_clock(ticket: Ticket, target: SlaTarget, *, start: dt.datetime, calen
     )
     _set_deadline(clock, deadline, calendar)
     clock.next_check_at = _next_check(clock, set())
-    clock.save()
     return clock
 
 
@@ -302,14 +302,14 @@ def _start_targets(
     ticket: Ticket, targets: Iterable[SlaTarget], *, start_of: Callable[[SlaTarget], dt.datetime | None], calendars: _Calendars
 ) -> list[SlaClock]:
     """Start a clock for each target that has a start time and whose stop condition the
-    ticket has not reached yet."""
+    ticket has not reached yet; saved in one INSERT."""
     started = []
     for target in targets:
         start = start_of(target)
         if start is None or _stop_reached(target.stop_event, ticket):
             continue
-        started.append(_start_clock(ticket, target, start=start, calendars=calendars))
-    return started
+        started.append(_new_clock(ticket, target, start=start, calendars=calendars))
+    return SlaClock.objects.bulk_create(started)
 
 
 def _first_assigned_at(ticket: Ticket) -> dt.datetime | None:
