@@ -73,7 +73,7 @@ class Message:
     title: str
     body: str = ""
     link: str = ""
-    project: object = None
+    project: object = None  # a Project or its id
     urgent: bool = False
     channels: Sequence[str] = (DeliveryChannel.IN_APP,)
     dedupe_key: str | None = None
@@ -171,7 +171,7 @@ def _check(message: Message) -> None:
 
 def _fields(message: Message, now: dt.datetime) -> dict:
     return {
-        "project": message.project,
+        "project_id": getattr(message.project, "pk", message.project),
         "kind": message.kind,
         "title": message.title[:200],
         "body": message.body,

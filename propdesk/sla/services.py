@@ -40,7 +40,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -468,6 +469,7 @@ class _Run:
         self.now = now
         self.calendars = _Calendars()
         self._staff: dict[tuple, list] = {}
+        self._openings: dict[_LazyCalendar, dt.datetime | None] = {}
 
     def staff(self, project_id: int, roles: list[str]) -> list:
         from propdesk.notifications.selectors import staff_with_role
@@ -476,6 +478,20 @@ class _Run:
         if key not in self._staff:
             self._staff[key] = list(staff_with_role(project_id, roles))
         return self._staff[key]
+
+    def office_opening(self, clock: SlaClock) -> dt.datetime | None:
+        """The next working time of the clock's calendar, for a routine reminder fired
+        out of office hours; None in office hours (or when no working calendar exists:
+        then it goes out at once)."""
+        calendar = self.calendars.for_clock(clock)
+        if calendar not in self._openings:
+            try:
+                opening = calendar.add(self.now, ZERO)
+            except DomainError:
+                logger.warning("SLA: no working calendar for project %s; sending at once", clock.project_id)
+                opening = None
+            self._openings[calendar] = opening if opening is not None and opening > self.now else None
+        return self._openings[calendar]
 
 
 def _due(now: dt.datetime) -> Q:
@@ -534,9 +550,19 @@ def _sweep_chunk(clock_ids: list[int], run: _Run, report: SweepReport) -> bool:
 
 
 def _clock_rows():
-    return SlaClock.objects.select_related(
-        "ticket__project", "ticket__assignee", "ticket__receiver", "target__policy"
-    ).prefetch_related("target__levels", "firings")
+    """Due clocks with what firing needs: the ticket, its house and holders joined; the
+    targets, their policies and levels read once per target, not once per clock."""
+    return SlaClock.objects.select_related("ticket__house", "ticket__assignee", "ticket__receiver").prefetch_related(
+        Prefetch("target", queryset=SlaTarget.objects.select_related("policy")), "target__levels"
+    )
+
+
+def _fired(clock_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The keys already fired, per clock."""
+    fired: dict[int, set[str]] = {pk: set() for pk in clock_ids}
+    for clock_id, key in SlaFiring.objects.filter(clock_id__in=fired).values_list("clock_id", "key"):
+        fired[clock_id].add(key)
+    return fired
 
 
 def _claim(clock_ids: list[int], now: dt.datetime) -> list[SlaClock]:
@@ -552,7 +578,7 @@ def _sweep_clocks(clocks: list[SlaClock], run: _Run, report: SweepReport) -> Non
     """Fire the due checkpoints of the claimed clocks and move their next_check_at. A
     level that raised a ticket's priority recomputed its clocks: those are read again
     and looked at once more (at most MAX_PASSES times)."""
-    fired = {clock.pk: _fired_keys(clock) for clock in clocks}
+    fired = _fired(clock.pk for clock in clocks)
     waiting: dict[int, dt.datetime] = {}  # clocks with a level whose condition does not hold yet
     todo = clocks
     for _pass in range(MAX_PASSES):
@@ -561,14 +587,20 @@ def _sweep_clocks(clocks: list[SlaClock], run: _Run, report: SweepReport) -> Non
             break
         fresh = {clock.pk: clock for clock in _clock_rows().filter(pk__in=[c.pk for c in clocks if c.ticket_id in raised])}
         clocks = [fresh.get(clock.pk, clock) for clock in clocks]
-        fired.update({pk: _fired_keys(clock) for pk, clock in fresh.items()})
+        fired.update(_fired(fresh))
         todo = list(fresh.values())
     now = run.now
     for clock in clocks:
         pending = [p.at for p in checkpoints(clock) if p.key not in fired[clock.pk] and p.at > now]
         pending += [waiting[clock.pk]] if clock.pk in waiting else []
         clock.next_check_at = min(pending, default=None) if clock.is_live and clock.state in TICKING else None
-    SlaClock.objects.bulk_update(clocks, ["next_check_at"])
+    # One UPDATE per distinct time (most clocks of a batch share None or a deadline);
+    # cheaper than bulk_update's CASE over every row.
+    by_time: dict[dt.datetime | None, list[int]] = {}
+    for clock in clocks:
+        by_time.setdefault(clock.next_check_at, []).append(clock.pk)
+    for next_check, ids in by_time.items():
+        SlaClock.objects.filter(pk__in=ids).update(next_check_at=next_check)
 
 
 def _fire(clocks: list[SlaClock], run: _Run, report: SweepReport, fired: dict, waiting: dict) -> set[int]:
@@ -581,7 +613,9 @@ def _fire(clocks: list[SlaClock], run: _Run, report: SweepReport, fired: dict, w
         _breach(clock)
     if breached:
         # Saved first: a raised priority recomputes the ticket's clocks from the database.
-        SlaClock.objects.bulk_update(breached, ["state", "breached_at"])
+        SlaClock.objects.filter(pk__in=[clock.pk for clock in breached]).update(
+            state=ClockState.BREACHED, breached_at=Coalesce("breached_at", "deadline_at")
+        )
         report.breached += len(breached)
     due = {clock.pk: [p for p in checkpoints(clock) if p.key not in fired[clock.pk] and p.at <= now] for clock in clocks}
     effective = _effective_complaints({c.ticket_id for c in clocks for p in due[c.pk] if p.level and p.level.condition})
@@ -648,8 +682,8 @@ def _act(clock: SlaClock, point: Checkpoint, firing: SlaFiring, run: _Run) -> Me
     """Do what a checkpoint says and record it in the firing's detail: the message to
     send (None for a warning the breach overtook); a level that raises the priority
     does so at once (detail "raised_to")."""
-    ticket, target, now = clock.ticket, clock.target, run.now
-    kind_label = target.get_kind_display()
+    ticket, target = clock.ticket, clock.target
+    kind_label = str(TargetKind(target.kind).label)  # get_kind_display() translates every choice
     values = {"number": ticket.number, "kind": kind_label, "deadline": _local(clock.deadline_at), "title": ticket.title}
     body = _("%(title)s（%(place)s），%(kind)s时限 %(deadline)s。") % {**values, "place": ticket.place or "—"}
     if point.what == "warn":
@@ -674,7 +708,7 @@ def _act(clock: SlaClock, point: Checkpoint, firing: SlaFiring, run: _Run) -> Me
             if raised:
                 label = Priority(level.raise_to).label
                 title = _("【自动升级】%(number)s 已升级为%(priority)s：%(title)s") % {**values, "priority": label}
-    not_before = _office_opening(clock, now, run.calendars) if office_hours else None
+    not_before = run.office_opening(clock) if office_hours else None
     firing.detail["not_before"] = not_before.isoformat() if not_before else None
     return Message(
         recipients=recipients,
@@ -682,24 +716,13 @@ def _act(clock: SlaClock, point: Checkpoint, firing: SlaFiring, run: _Run) -> Me
         title=title,
         body=body,
         link=_ticket_link(ticket),
-        project=ticket.project,
+        project=ticket.project_id,
         urgent=urgent,
         channels=URGENT_CHANNELS if urgent else ("in_app",),
         dedupe_key=f"sla:{clock.pk}:{point.key}",
         not_before=not_before,
         params={"ticket": ticket.number},
     )
-
-
-def _office_opening(clock: SlaClock, now: dt.datetime, calendars: _Calendars) -> dt.datetime | None:
-    """The next working time, for a routine reminder fired out of office hours; None in
-    office hours (or when no working calendar exists: then it goes out at once)."""
-    try:
-        opening = calendars.for_clock(clock).add(now, ZERO)
-    except DomainError:
-        logger.warning("SLA: no working calendar for project %s; sending at once", clock.project_id)
-        return None
-    return opening if opening > now else None
 
 
 def _raise_priority(ticket: Ticket, level: EscalationLevel, target: SlaTarget) -> bool:
