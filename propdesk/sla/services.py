@@ -594,13 +594,19 @@ def _sweep_clocks(clocks: list[SlaClock], run: _Run, report: SweepReport) -> Non
         pending = [p.at for p in checkpoints(clock) if p.key not in fired[clock.pk] and p.at > now]
         pending += [waiting[clock.pk]] if clock.pk in waiting else []
         clock.next_check_at = min(pending, default=None) if clock.is_live and clock.state in TICKING else None
-    # One UPDATE per distinct time (most clocks of a batch share None or a deadline);
-    # cheaper than bulk_update's CASE over every row.
-    by_time: dict[dt.datetime | None, list[int]] = {}
+    _write(clocks)
+
+
+def _write(clocks: list[SlaClock]) -> None:
+    """Save the clocks' state, breach and next check: one UPDATE per distinct state and
+    time (most clocks of a batch share them; each row is written once, and bulk_update's
+    CASE over every row costs more in Python than the few statements)."""
+    groups: dict[tuple, list[int]] = {}
     for clock in clocks:
-        by_time.setdefault(clock.next_check_at, []).append(clock.pk)
-    for next_check, ids in by_time.items():
-        SlaClock.objects.filter(pk__in=ids).update(next_check_at=next_check)
+        groups.setdefault((clock.state, clock.next_check_at), []).append(clock.pk)
+    for (state, next_check), ids in groups.items():
+        breach = {"breached_at": Coalesce("breached_at", "deadline_at")} if state == ClockState.BREACHED else {}
+        SlaClock.objects.filter(pk__in=ids).update(state=state, next_check_at=next_check, **breach)
 
 
 def _fire(clocks: list[SlaClock], run: _Run, report: SweepReport, fired: dict, waiting: dict) -> set[int]:
@@ -611,13 +617,11 @@ def _fire(clocks: list[SlaClock], run: _Run, report: SweepReport, fired: dict, w
     breached = [clock for clock in clocks if clock.state == ClockState.RUNNING and clock.deadline_at <= now]
     for clock in breached:
         _breach(clock)
-    if breached:
-        # Saved first: a raised priority recomputes the ticket's clocks from the database.
-        SlaClock.objects.filter(pk__in=[clock.pk for clock in breached]).update(
-            state=ClockState.BREACHED, breached_at=Coalesce("breached_at", "deadline_at")
-        )
-        report.breached += len(breached)
+    report.breached += len(breached)
     due = {clock.pk: [p for p in checkpoints(clock) if p.key not in fired[clock.pk] and p.at <= now] for clock in clocks}
+    # A raised priority recomputes the ticket's clocks from the database: their breaches first.
+    raising = {c.ticket_id for c in clocks for p in due[c.pk] if p.level and p.level.action == LevelAction.RAISE_PRIORITY}
+    _write([clock for clock in breached if clock.ticket_id in raising])
     effective = _effective_complaints({c.ticket_id for c in clocks for p in due[c.pk] if p.level and p.level.condition})
     firings: list[SlaFiring] = []
     messages: list[tuple[SlaFiring, Message]] = []
