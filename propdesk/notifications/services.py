@@ -3,6 +3,7 @@
     notify(recipients=…, kind="ticket.escalated", title=…, body=…, link=…, project=…,
            urgent=True, channels=("in_app", "sms", "wechat"),
            dedupe_key=f"sla:{clock.pk}:{level.pk}", not_before=None)   → [Notification]
+    notify_many([Message(recipients=…, kind=…, title=…, …), …])      → [[Notification], …]
 
 `notify` writes, in the caller's transaction, one `Notification` per recipient and one
 `Delivery` per channel (in-app always), and hands the external deliveries to a worker
@@ -23,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -62,7 +64,23 @@ def retry_delay(attempts: int) -> dt.timedelta:
 # --- notify -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Message:
+    """One notification to write for each of its recipients (the arguments of `notify`)."""
+
+    recipients: Iterable
+    kind: str
+    title: str
+    body: str = ""
+    link: str = ""
+    project: object = None  # a Project or its id
+    urgent: bool = False
+    channels: Sequence[str] = (DeliveryChannel.IN_APP,)
+    dedupe_key: str | None = None
+    not_before: dt.datetime | None = None
+    params: dict | None = None
+
+
 def notify(
     *,
     recipients: Iterable,
@@ -89,46 +107,119 @@ def notify(
       and nothing is sent (the sweep delivers it within a minute of that time).
     - `params`: structured values for a provider's message template (SMS / WeChat).
     """
-    if not kind or not title:
-        raise ValueError("notify() needs a kind and a title")
-    if len(kind) > 64 or len(dedupe_key or "") > 200:
-        raise ValueError("kind is at most 64 characters and dedupe_key at most 200")
-    if not_before is not None and timezone.is_naive(not_before):
-        raise ValueError("not_before must be an aware datetime")
-    codes = _channel_codes(channels)
-    users = _active_unique(recipients)
-    if not users:
-        return []
+    message = Message(
+        recipients=recipients,
+        kind=kind,
+        title=title,
+        body=body,
+        link=link,
+        project=project,
+        urgent=urgent,
+        channels=channels,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+        params=params,
+    )
+    return notify_many([message])[0]
+
+
+@transaction.atomic
+def notify_many(messages: Sequence[Message]) -> list[list[Notification]]:
+    """`notify` for many messages at once (the SLA sweep's batch), in a fixed number of
+    queries however many messages and recipients: the notifications created for each
+    message, in order. A message that would be refused by `notify` refuses the lot."""
+    for message in messages:
+        _check(message)
     now = timezone.now()
-    deferred = not_before is not None and not_before > now
-    due_at = not_before if deferred else now
-    addresses = {code: get_channel(code).addresses(users) for code in codes if code != DeliveryChannel.IN_APP}
-    fields = {
-        "project": project,
-        "kind": kind,
-        "title": title[:200],
-        "body": body,
-        "link": link,
-        "params": params or {},
-        "severity": Severity.URGENT if urgent else Severity.NORMAL,
-        "not_before": not_before,
-        "created_at": now,
-    }
-    created: list[Notification] = []
+    plans = [(message, _channel_codes(message.channels), _active_unique(message.recipients)) for message in messages]
+    addresses = _addresses(plans)
+    taken = _taken({(user.pk, message.dedupe_key) for message, _codes, users in plans if message.dedupe_key for user in users})
+    rows: list[tuple[int, Notification]] = []
+    for index, (message, _codes, users) in enumerate(plans):
+        fields = _fields(message, now)
+        for user in users:
+            if message.dedupe_key:
+                if (user.pk, message.dedupe_key) in taken:
+                    continue
+                taken.add((user.pk, message.dedupe_key))
+            rows.append((index, Notification(recipient=user, dedupe_key=message.dedupe_key or "", **fields)))
+    created: list[list[Notification]] = [[] for _ in messages]
     deliveries: list[Delivery] = []
-    for user in users:
-        notification = _create(recipient=user, dedupe_key=dedupe_key or "", fields=fields)
-        if notification is None:
-            continue
-        created.append(notification)
+    for index, notification in _insert(rows):
+        message, codes, _users = plans[index]
+        created[index].append(notification)
+        deferred = message.not_before is not None and message.not_before > now
+        due_at = message.not_before if deferred else now
         for code in codes:
-            address = "" if code == DeliveryChannel.IN_APP else addresses[code][user.pk]
+            address = "" if code == DeliveryChannel.IN_APP else addresses[code][notification.recipient_id]
             deliveries.append(_new_delivery(notification, code, address, now=now, due_at=due_at, deferred=deferred))
     Delivery.objects.bulk_create(deliveries)
-    to_send = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING and not deferred]
+    to_send = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING and d.next_attempt_at <= now]
     if to_send:
         transaction.on_commit(partial(_enqueue, to_send), robust=True)
     return created
+
+
+def _check(message: Message) -> None:
+    if not message.kind or not message.title:
+        raise ValueError("notify() needs a kind and a title")
+    if len(message.kind) > 64 or len(message.dedupe_key or "") > 200:
+        raise ValueError("kind is at most 64 characters and dedupe_key at most 200")
+    if message.not_before is not None and timezone.is_naive(message.not_before):
+        raise ValueError("not_before must be an aware datetime")
+
+
+def _fields(message: Message, now: dt.datetime) -> dict:
+    return {
+        "project_id": getattr(message.project, "pk", message.project),
+        "kind": message.kind,
+        "title": message.title[:200],
+        "body": message.body,
+        "link": message.link,
+        "params": message.params or {},
+        "severity": Severity.URGENT if message.urgent else Severity.NORMAL,
+        "not_before": message.not_before,
+        "created_at": now,
+    }
+
+
+def _addresses(plans) -> dict[str, dict[int, str]]:
+    """{external channel: {user id: address}} for every recipient of every message, one
+    look-up per channel."""
+    users_by_code: dict[str, dict[int, object]] = {}
+    for _message, codes, users in plans:
+        for code in codes:
+            if code != DeliveryChannel.IN_APP:
+                users_by_code.setdefault(code, {}).update((user.pk, user) for user in users)
+    return {code: get_channel(code).addresses(list(users.values())) for code, users in users_by_code.items()}
+
+
+def _taken(keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (recipient id, dedupe key) pairs among `keys` that exist already."""
+    if not keys:
+        return set()
+    found = Notification.objects.filter(
+        recipient_id__in={user_id for user_id, _key in keys}, dedupe_key__in={key for _user_id, key in keys}
+    ).values_list("recipient_id", "dedupe_key")
+    return set(found) & keys
+
+
+def _insert(rows: list[tuple[int, Notification]]) -> list[tuple[int, Notification]]:
+    """Write the notifications in one statement; when a concurrent call wrote one of the
+    same recipient and key meanwhile, one by one instead, leaving that one out."""
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create([notification for _index, notification in rows])
+        return rows
+    except IntegrityError:
+        written = []
+        for index, notification in rows:
+            fields = {f.name: getattr(notification, f.name) for f in Notification._meta.concrete_fields if not f.primary_key}
+            recipient, dedupe_key = fields.pop("recipient"), fields.pop("dedupe_key")
+            again = _create(recipient=recipient, dedupe_key=dedupe_key, fields=fields)
+            if again is not None:
+                written.append((index, again))
+        return written
 
 
 def _channel_codes(channels: Sequence[str]) -> list[str]:

@@ -2,7 +2,7 @@
 levels and breaches exactly once, and policies are installed from presets and versioned.
 
     clocks_on_event(event)                       — called by desk.services.event_record for every event
-    sla_sweep(now=None, batch=500) -> SweepReport — the periodic task (every 20 s)
+    sla_sweep(now=None, batch=2000) -> SweepReport — the periodic task (every 20 s)
     sla_install_presets(variant="002", project=None) -> PresetReport
     sla_policy_new_version(policy=…, by=…) / sla_policy_activate(policy=…, by=…)
 
@@ -39,8 +39,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min, Q
+from django.db import connection, transaction
+from django.db.models import Max, Min, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +52,7 @@ from propdesk.core.errors import DomainError
 from propdesk.core.workcalendar import WorkingCalendar
 from propdesk.desk.choices import PAUSED_STATUSES, EventKind, Priority, Status, Validity, priorities_for
 from propdesk.desk.models import ComplaintDetail, Ticket, TicketEvent
+from propdesk.notifications.services import Message, notify_many
 from propdesk.sla import arithmetic
 from propdesk.sla.choices import (
     STOP_STATUSES,
@@ -435,6 +437,10 @@ def _save(clocks: Iterable[SlaClock]) -> None:
 
 # --- the sweep --------------------------------------------------------------------------
 
+# Clocks claimed, fired and written together in one transaction. A worker that dies
+# mid-sweep loses at most this batch's work, which the next sweep does again.
+SWEEP_CHUNK = 100
+
 
 @dataclass
 class SweepReport:
@@ -450,113 +456,214 @@ class SweepReport:
     errors: int = 0
     error_clock_ids: list[int] = field(default_factory=list)
 
+    def add(self, other: SweepReport) -> None:
+        for name in ("processed", "skipped", "breached", "fired", "notified", "raised"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class _Run:
+    """What one sweep shares across its batches: its time, the working calendars and the
+    staff to notify per project and roles (each read at most once)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.calendars = _Calendars()
+        self._staff: dict[tuple, list] = {}
+        self._openings: dict[_LazyCalendar, dt.datetime | None] = {}
+
+    def staff(self, project_id: int, roles: list[str]) -> list:
+        from propdesk.notifications.selectors import staff_with_role
+
+        key = (project_id, tuple(roles))
+        if key not in self._staff:
+            self._staff[key] = list(staff_with_role(project_id, roles))
+        return self._staff[key]
+
+    def office_opening(self, clock: SlaClock) -> dt.datetime | None:
+        """The next working time of the clock's calendar, for a routine reminder fired
+        out of office hours; None in office hours (or when no working calendar exists:
+        then it goes out at once)."""
+        calendar = self.calendars.for_clock(clock)
+        if calendar not in self._openings:
+            try:
+                opening = calendar.add(self.now, ZERO)
+            except DomainError:
+                logger.warning("SLA: no working calendar for project %s; sending at once", clock.project_id)
+                opening = None
+            self._openings[calendar] = opening if opening is not None and opening > self.now else None
+        return self._openings[calendar]
+
 
 def _due(now: dt.datetime) -> Q:
     return Q(state__in=TICKING, next_check_at__lte=now)
 
 
-def sla_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> SweepReport:
+def sla_sweep(*, now: dt.datetime | None = None, batch: int = 2000) -> SweepReport:
     """Fire what is due on up to `batch` clocks, earliest first.
 
-    Each clock is handled in its own transaction. On PostgreSQL the ticket and the clock
-    are claimed with SELECT … FOR UPDATE SKIP LOCKED (ticket first, as the desk services
-    lock them), so concurrent sweeps never wait for each other or for a user, and a clock
-    busy elsewhere is simply left for the next run. On SQLite, whose write transactions
-    are serialised, the batch is a plain ordered list and the due condition is checked
-    again inside the transaction. Either way a checkpoint fires once: its SlaFiring row
-    is unique per clock and key."""
-    now = now or timezone.now()
+    The due clocks are handled SWEEP_CHUNK at a time, each chunk in one transaction: its
+    clocks and their tickets claimed in one statement (on PostgreSQL with SELECT … FOR
+    UPDATE SKIP LOCKED, so concurrent sweeps never wait for each other or for a user, and
+    a clock busy elsewhere is simply left for the next run; on SQLite, whose write
+    transactions are serialised, the due condition is checked again inside the
+    transaction), their checkpoints computed, the notifications, firings and clock
+    changes written in bulk. A checkpoint fires once: its SlaFiring row is unique per
+    clock and key. When a chunk fails, it is done again clock by clock, so one failing
+    clock (a notification that cannot be written, say) costs only itself: it is rolled
+    back and looked at again after RETRY_AFTER."""
+    run = _Run(now or timezone.now())
     report = SweepReport()
-    due = list(SlaClock.objects.filter(_due(now)).order_by("next_check_at", "pk").values_list("pk", "ticket_id")[:batch])
+    due = list(SlaClock.objects.filter(_due(run.now)).order_by("next_check_at", "pk").values_list("pk", flat=True)[:batch])
     report.due = len(due)
-    calendars = _Calendars()
-    for clock_id, ticket_id in due:
-        try:
-            with transaction.atomic():
-                clock = _claim(clock_id, ticket_id, now)
-                if clock is None:
-                    report.skipped += 1
-                    continue
-                _sweep_clock(clock, now, calendars, report)
-                report.processed += 1
-        except Exception:
-            logger.exception("SLA sweep failed on clock %s; trying again in %s", clock_id, RETRY_AFTER)
-            report.errors += 1
-            report.error_clock_ids.append(clock_id)
-            SlaClock.objects.filter(pk=clock_id, next_check_at__lte=now).update(next_check_at=now + RETRY_AFTER)
+    for start in range(0, len(due), SWEEP_CHUNK):
+        chunk = due[start : start + SWEEP_CHUNK]
+        if not _sweep_chunk(chunk, run, report) and len(chunk) > 1:
+            for clock_id in chunk:
+                _sweep_chunk([clock_id], run, report)
     if report.fired or report.errors:
         logger.info("SLA sweep: %s", report)
     return report
 
 
-def _claim(clock_id: int, ticket_id: int, now: dt.datetime) -> SlaClock | None:
-    rows = SlaClock.objects.filter(_due(now), pk=clock_id)
-    if connection.features.has_select_for_update_skip_locked:
-        if not list(Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket_id).values_list("pk", flat=True)):
-            return None
-        if not list(rows.select_for_update(skip_locked=True).values_list("pk", flat=True)):
-            return None
-    return (
-        rows.select_related("ticket__project", "ticket__assignee", "ticket__receiver", "target__policy")
-        .prefetch_related("target__levels")
-        .first()
-    )
-
-
-def _reload(clock_id: int) -> SlaClock:
-    return (
-        SlaClock.objects.select_related("ticket__project", "ticket__assignee", "ticket__receiver", "target__policy")
-        .prefetch_related("target__levels")
-        .get(pk=clock_id)
-    )
-
-
-def _sweep_clock(clock: SlaClock, now: dt.datetime, calendars: _Calendars, report: SweepReport) -> None:
-    waiting: list[dt.datetime] = []  # levels whose condition does not hold yet
-    for _pass in range(MAX_PASSES):
-        if clock.state == ClockState.RUNNING and clock.deadline_at <= now:
-            _breach(clock)
-            clock.save(update_fields=["state", "breached_at"])
-            report.breached += 1
-        fired = set(clock.firings.values_list("key", flat=True))
-        recomputed = False
-        for point in checkpoints(clock):
-            if point.key in fired or point.at > now:
-                continue
-            if point.level is not None and not _condition_holds(point.level, clock.ticket):
-                waiting.append(now + CONDITION_RECHECK)
-                continue
-            firing = _claim_firing(clock, point, now)
-            if firing is None:
-                continue
-            report.fired += 1
-            if _act(clock, point, firing, now, calendars, report):
-                recomputed = True
-                break
-        clock = _reload(clock.pk)
-        if not recomputed:
-            break
-    fired = set(clock.firings.values_list("key", flat=True))
-    pending = [p.at for p in checkpoints(clock) if p.key not in fired and p.at > now]
-    next_check = min(pending + waiting, default=None) if clock.is_live and clock.state in TICKING else None
-    SlaClock.objects.filter(pk=clock.pk).update(next_check_at=next_check)
-
-
-def _condition_holds(level: EscalationLevel, ticket: Ticket) -> bool:
-    if level.condition == LevelCondition.EFFECTIVE_COMPLAINT:
-        return ComplaintDetail.objects.filter(ticket_id=ticket.pk, validity=Validity.EFFECTIVE).exists()
+def _sweep_chunk(clock_ids: list[int], run: _Run, report: SweepReport) -> bool:
+    """Claim and sweep these clocks in one transaction; False when it failed (rolled
+    back; a single clock is then put off for RETRY_AFTER and counted as an error)."""
+    part = SweepReport()
+    try:
+        with transaction.atomic():
+            clocks = _claim(clock_ids, run.now)
+            part.skipped = len(clock_ids) - len(clocks)
+            _sweep_clocks(clocks, run, part)
+            part.processed = len(clocks)
+    except Exception:
+        if len(clock_ids) > 1:
+            logger.warning("SLA sweep failed on a batch of %s clocks; doing them one by one", len(clock_ids), exc_info=True)
+            return False
+        clock_id = clock_ids[0]
+        logger.exception("SLA sweep failed on clock %s; trying again in %s", clock_id, RETRY_AFTER)
+        report.errors += 1
+        report.error_clock_ids.append(clock_id)
+        SlaClock.objects.filter(pk=clock_id, next_check_at__lte=run.now).update(next_check_at=run.now + RETRY_AFTER)
+        return False
+    report.add(part)
     return True
 
 
-def _claim_firing(clock: SlaClock, point: Checkpoint, now: dt.datetime) -> SlaFiring | None:
-    """The firing row, or None when this checkpoint already fired (a concurrent sweep)."""
-    try:
-        with transaction.atomic():
-            return SlaFiring.objects.create(
+def _clock_rows():
+    """Due clocks with what firing needs: the ticket, its house and holders joined; the
+    targets, their policies and levels read once per target, not once per clock."""
+    return SlaClock.objects.select_related("ticket__house", "ticket__assignee", "ticket__receiver").prefetch_related(
+        Prefetch("target", queryset=SlaTarget.objects.select_related("policy")), "target__levels"
+    )
+
+
+def _fired(clock_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The keys already fired, per clock."""
+    fired: dict[int, set[str]] = {pk: set() for pk in clock_ids}
+    for clock_id, key in SlaFiring.objects.filter(clock_id__in=fired).values_list("clock_id", "key"):
+        fired[clock_id].add(key)
+    return fired
+
+
+def _claim(clock_ids: list[int], now: dt.datetime) -> list[SlaClock]:
+    """The clocks among `clock_ids` that are still due, each with its ticket locked
+    (ticket and clock both, or the clock is left out)."""
+    rows = _clock_rows().filter(_due(now), pk__in=clock_ids).order_by("next_check_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True, of=("self", "ticket"))
+    return list(rows)
+
+
+def _sweep_clocks(clocks: list[SlaClock], run: _Run, report: SweepReport) -> None:
+    """Fire the due checkpoints of the claimed clocks and move their next_check_at. A
+    level that raised a ticket's priority recomputed its clocks: those are read again
+    and looked at once more (at most MAX_PASSES times)."""
+    fired = _fired(clock.pk for clock in clocks)
+    waiting: dict[int, dt.datetime] = {}  # clocks with a level whose condition does not hold yet
+    todo = clocks
+    for _pass in range(MAX_PASSES):
+        raised = _fire(todo, run, report, fired, waiting)
+        if not raised:
+            break
+        fresh = {clock.pk: clock for clock in _clock_rows().filter(pk__in=[c.pk for c in clocks if c.ticket_id in raised])}
+        clocks = [fresh.get(clock.pk, clock) for clock in clocks]
+        fired.update(_fired(fresh))
+        todo = list(fresh.values())
+    now = run.now
+    for clock in clocks:
+        pending = [p.at for p in checkpoints(clock) if p.key not in fired[clock.pk] and p.at > now]
+        pending += [waiting[clock.pk]] if clock.pk in waiting else []
+        clock.next_check_at = min(pending, default=None) if clock.is_live and clock.state in TICKING else None
+    _write(clocks)
+
+
+def _write(clocks: list[SlaClock]) -> None:
+    """Save the clocks' state, breach and next check: one UPDATE per distinct state and
+    time (most clocks of a batch share them; each row is written once, and bulk_update's
+    CASE over every row costs more in Python than the few statements)."""
+    groups: dict[tuple, list[int]] = {}
+    for clock in clocks:
+        groups.setdefault((clock.state, clock.next_check_at), []).append(clock.pk)
+    for (state, next_check), ids in groups.items():
+        breach = {"breached_at": Coalesce("breached_at", "deadline_at")} if state == ClockState.BREACHED else {}
+        SlaClock.objects.filter(pk__in=ids).update(state=state, next_check_at=next_check, **breach)
+
+
+def _fire(clocks: list[SlaClock], run: _Run, report: SweepReport, fired: dict, waiting: dict) -> set[int]:
+    """One pass: record the breaches that are due, then fire each clock's due checkpoints
+    in time order — up to a level that raises the ticket's priority, after which the
+    clock's remaining points wait for the next pass. The ids of the raised tickets."""
+    now = run.now
+    breached = [clock for clock in clocks if clock.state == ClockState.RUNNING and clock.deadline_at <= now]
+    for clock in breached:
+        _breach(clock)
+    report.breached += len(breached)
+    due = {clock.pk: [p for p in checkpoints(clock) if p.key not in fired[clock.pk] and p.at <= now] for clock in clocks}
+    # A raised priority recomputes the ticket's clocks from the database: their breaches first.
+    raising = {c.ticket_id for c in clocks for p in due[c.pk] if p.level and p.level.action == LevelAction.RAISE_PRIORITY}
+    _write([clock for clock in breached if clock.ticket_id in raising])
+    effective = _effective_complaints({c.ticket_id for c in clocks for p in due[c.pk] if p.level and p.level.condition})
+    firings: list[SlaFiring] = []
+    messages: list[tuple[SlaFiring, Message]] = []
+    raised: set[int] = set()
+    for clock in clocks:
+        for point in due[clock.pk]:
+            if point.level is not None and not _condition_holds(point.level, clock.ticket_id, effective):
+                waiting[clock.pk] = now + CONDITION_RECHECK
+                continue
+            firing = SlaFiring(
                 clock=clock, key=point.key, level=point.level, fired_at=now, detail={"due_at": point.at.isoformat()}
             )
-    except IntegrityError:
-        return None
+            firings.append(firing)
+            fired[clock.pk].add(point.key)
+            message = _act(clock, point, firing, run)
+            if message is not None:
+                messages.append((firing, message))
+            if firing.detail.get("raised_to"):
+                report.raised += 1
+                raised.add(clock.ticket_id)
+                break
+    for (firing, _message), created in zip(messages, notify_many([m for _f, m in messages]), strict=True):
+        firing.detail["notified"] = len(created)
+        report.notified += len(created)
+    # No conflict is expected (the clocks are locked and their firings were read); were
+    # there one, the unique key refuses it and the chunk is done again clock by clock.
+    SlaFiring.objects.bulk_create(firings)
+    report.fired += len(firings)
+    return raised
+
+
+def _effective_complaints(ticket_ids: set[int]) -> set[int]:
+    if not ticket_ids:
+        return set()
+    rows = ComplaintDetail.objects.filter(ticket_id__in=ticket_ids, validity=Validity.EFFECTIVE)
+    return set(rows.values_list("ticket_id", flat=True))
+
+
+def _condition_holds(level: EscalationLevel, ticket_id: int, effective: set[int]) -> bool:
+    if level.condition == LevelCondition.EFFECTIVE_COMPLAINT:
+        return ticket_id in effective
+    return True
 
 
 def _holder(ticket: Ticket) -> list:
@@ -575,18 +682,18 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%m-%d %H:%M")
 
 
-def _act(clock: SlaClock, point: Checkpoint, firing: SlaFiring, now: dt.datetime, calendars: _Calendars, report) -> bool:
-    """Do what a checkpoint says; True when the ticket's clocks were recomputed."""
+def _act(clock: SlaClock, point: Checkpoint, firing: SlaFiring, run: _Run) -> Message | None:
+    """Do what a checkpoint says and record it in the firing's detail: the message to
+    send (None for a warning the breach overtook); a level that raises the priority
+    does so at once (detail "raised_to")."""
     ticket, target = clock.ticket, clock.target
-    kind_label = target.get_kind_display()
+    kind_label = str(TargetKind(target.kind).label)  # get_kind_display() translates every choice
     values = {"number": ticket.number, "kind": kind_label, "deadline": _local(clock.deadline_at), "title": ticket.title}
     body = _("%(title)s（%(place)s），%(kind)s时限 %(deadline)s。") % {**values, "place": ticket.place or "—"}
-    recomputed = False
     if point.what == "warn":
         if clock.state == ClockState.BREACHED:
             firing.detail["skipped"] = "breached"
-            firing.save(update_fields=["detail"])
-            return False
+            return None
         recipients, urgent, office_hours = _holder(ticket), False, target.in_business_time
         kind, title = "sla.warning", _("【时限预警】%(number)s %(kind)s将于 %(deadline)s 到期") % values
     elif point.what == "breach":
@@ -594,7 +701,7 @@ def _act(clock: SlaClock, point: Checkpoint, firing: SlaFiring, now: dt.datetime
         kind, title = "sla.breach", _("【超时】%(number)s %(kind)s已超时（时限 %(deadline)s）") % values
     else:
         level = point.level
-        recipients = list(_staff(ticket, level.notify_roles)) if level.notify_roles else []
+        recipients = list(run.staff(ticket.project_id, level.notify_roles)) if level.notify_roles else []
         if level.notify_holder:
             recipients += _holder(ticket)
         urgent, office_hours, kind = level.urgent, level.respect_office_hours, "sla.escalation"
@@ -603,56 +710,23 @@ def _act(clock: SlaClock, point: Checkpoint, firing: SlaFiring, now: dt.datetime
             raised = _raise_priority(ticket, level, target)
             firing.detail["raised_to"] = level.raise_to if raised else None
             if raised:
-                report.raised += 1
-                recomputed = True
                 label = Priority(level.raise_to).label
                 title = _("【自动升级】%(number)s 已升级为%(priority)s：%(title)s") % {**values, "priority": label}
-    not_before = _office_opening(clock, now, calendars) if office_hours else None
-    created = _notify(
-        ticket=ticket,
+    not_before = run.office_opening(clock) if office_hours else None
+    firing.detail["not_before"] = not_before.isoformat() if not_before else None
+    return Message(
         recipients=recipients,
         kind=kind,
         title=title,
         body=body,
-        urgent=urgent,
-        not_before=not_before,
-        dedupe_key=f"sla:{clock.pk}:{point.key}",
-    )
-    report.notified += len(created)
-    firing.detail.update({"notified": len(created), "not_before": not_before.isoformat() if not_before else None})
-    firing.save(update_fields=["detail"])
-    return recomputed
-
-
-def _staff(ticket: Ticket, roles: list[str]):
-    from propdesk.notifications.selectors import staff_with_role
-
-    return staff_with_role(ticket.project_id, roles)
-
-
-def _notify(*, ticket: Ticket, recipients, urgent: bool, **fields):
-    from propdesk.notifications.services import notify
-
-    return notify(
-        recipients=recipients,
-        project=ticket.project,
         link=_ticket_link(ticket),
+        project=ticket.project_id,
         urgent=urgent,
         channels=URGENT_CHANNELS if urgent else ("in_app",),
+        dedupe_key=f"sla:{clock.pk}:{point.key}",
+        not_before=not_before,
         params={"ticket": ticket.number},
-        **fields,
     )
-
-
-def _office_opening(clock: SlaClock, now: dt.datetime, calendars: _Calendars) -> dt.datetime | None:
-    """The next working time, for a routine reminder fired out of office hours; None in
-    office hours (or when no working calendar exists: then it goes out at once)."""
-    try:
-        opening = calendars.for_clock(clock).add(now, ZERO)
-    except DomainError:
-        logger.warning("SLA: no working calendar for project %s; sending at once", clock.project_id)
-        return None
-    return opening if opening > now else None
 
 
 def _raise_priority(ticket: Ticket, level: EscalationLevel, target: SlaTarget) -> bool:

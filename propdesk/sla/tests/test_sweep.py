@@ -146,3 +146,116 @@ def test_two_sweeps_at_once_fire_each_level_once(world, calendar):
     assert SlaClock.objects.filter(state=ClockState.BREACHED).count() == 40
     keys = list(Notification.objects.values_list("recipient_id", "dedupe_key"))
     assert len(keys) == len(set(keys))
+
+
+# --- batches ----------------------------------------------------------------------------
+
+
+def test_one_batch_fires_warnings_breaches_and_levels_each_as_due(world, presets, clock):
+    late = open_ticket(world, TicketType.INQUIRY)  # transfer: warning 09:08, breach and level 09:10
+    clock.advance(minutes=2)
+    warned = open_ticket(world, TicketType.INQUIRY)  # warning 09:10, breach 09:12
+    clock.advance(minutes=3)
+    open_ticket(world, TicketType.INQUIRY)  # warning 09:13: not due
+    clock.set(at(2026, 6, 1, 9, 10, 30))
+    report = sla_sweep()
+    assert (report.due, report.processed, report.fired, report.breached) == (2, 2, 4, 1)
+    late_clock, warned_clock = clock_of(late, TargetKind.TRANSFER), clock_of(warned, TargetKind.TRANSFER)
+    assert sorted(SlaFiring.objects.filter(clock=late_clock).values_list("key", flat=True)) == sorted(
+        [f"breach:{late_clock.target_id}", "level:transfer-overdue", f"warn:{late_clock.target_id}"]
+    )
+    assert list(SlaFiring.objects.filter(clock=warned_clock).values_list("key", flat=True)) == [f"warn:{warned_clock.target_id}"]
+    assert (late_clock.state, late_clock.next_check_at) == (ClockState.BREACHED, None)
+    assert (warned_clock.state, warned_clock.next_check_at) == (ClockState.RUNNING, at(2026, 6, 1, 9, 12))
+    # The late clock's warning came too late to be worth sending: it is recorded, skipped.
+    assert SlaFiring.objects.get(clock=late_clock, key__startswith="warn").detail["skipped"] == "breached"
+    sent = sorted(Notification.objects.values_list("dedupe_key", "kind", "recipient__username"))
+    assert sent == [
+        (f"sla:{late_clock.pk}:breach:{late_clock.target_id}", "sla.breach", world.assistant.username),
+        (f"sla:{late_clock.pk}:level:transfer-overdue", "sla.escalation", world.supervisor.username),
+        (f"sla:{warned_clock.pk}:warn:{warned_clock.target_id}", "sla.warning", world.assistant.username),
+    ]
+    assert SlaFiring.objects.get(clock=late_clock, key="level:transfer-overdue").detail["notified"] == 1
+
+
+def test_sweep_queries_do_not_grow_with_the_due_clocks(world, presets, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(tickets: int, when: dt.datetime) -> int:
+        for _ in range(tickets):
+            open_ticket(world, TicketType.INQUIRY)
+        clock.set(when)
+        with CaptureQueriesContext(connection) as captured:
+            assert sla_sweep().processed == tickets
+        return len(captured)
+
+    few = queries_for(2, at(2026, 6, 1, 9, 11))
+    clock.set(at(2026, 6, 1, 10, 0))
+    many = queries_for(12, at(2026, 6, 1, 10, 11))
+    assert few == many
+
+
+def test_a_failing_notification_costs_only_its_clock(world, presets, clock, monkeypatch):
+    tickets = [open_ticket(world, TicketType.INQUIRY) for _ in range(3)]
+    bad = clock_of(tickets[1], TargetKind.TRANSFER)
+    original = services.notify_many
+
+    def notify_many(messages):
+        if any(m.dedupe_key.startswith(f"sla:{bad.pk}:") for m in messages):
+            raise RuntimeError("SMS gateway refused the batch")
+        return original(messages)
+
+    monkeypatch.setattr(services, "notify_many", notify_many)
+    clock.set(at(2026, 6, 1, 9, 11))
+    report = sla_sweep()
+    assert (report.due, report.processed, report.errors, report.error_clock_ids) == (3, 2, 1, [bad.pk])
+    for ticket in (tickets[0], tickets[2]):
+        assert clock_of(ticket, TargetKind.TRANSFER).state == ClockState.BREACHED
+    bad.refresh_from_db()
+    assert (bad.state, bad.next_check_at) == (ClockState.RUNNING, at(2026, 6, 1, 9, 16))
+    assert not SlaFiring.objects.filter(clock=bad).exists()
+    assert not Notification.objects.filter(dedupe_key__startswith=f"sla:{bad.pk}:").exists()
+    # Its turn comes again five minutes later, and it fires then.
+    monkeypatch.setattr(services, "notify_many", original)
+    clock.set(at(2026, 6, 1, 9, 16))
+    assert sla_sweep().fired == 3
+    assert clock_of(tickets[1], TargetKind.TRANSFER).state == ClockState.BREACHED
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_clock_whose_ticket_is_locked_is_left_for_the_next_sweep(world, calendar):
+    import threading
+
+    from django.db import connection, transaction
+
+    from propdesk.desk.models import Ticket
+    from propdesk.sla.services import sla_install_presets
+
+    sla_install_presets(variant="002")
+    tickets = [open_ticket(world, TicketType.INQUIRY) for _ in range(3)]
+    later = max(t.created_at for t in tickets) + dt.timedelta(minutes=11)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # a user's transaction holds the ticket (desk services lock it first)
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=tickets[1].pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        report = sla_sweep(now=later)  # does not wait for the lock
+    finally:
+        release.set()
+        holder.join(30)
+    assert (report.due, report.processed, report.skipped) == (3, 2, 1)
+    assert clock_of(tickets[1], TargetKind.TRANSFER).state == ClockState.RUNNING
+    assert sla_sweep(now=later).processed == 1
+    assert SlaClock.objects.filter(state=ClockState.BREACHED).count() == 3
