@@ -60,6 +60,10 @@ class ArrearsRow:
     bucket: str
     months: int
 
+    @property
+    def bucket_label(self) -> str:
+        return next(label for key, label, _bound in BUCKETS if key == self.bucket)
+
 
 @dataclass
 class ArrearsList:
@@ -87,6 +91,7 @@ def arrears_list(*, project_ids, building_id: int | None = None, as_of: dt.date 
     # SQLite's SUM over decimals is floating point, so there its filter only narrows.
     lines = (
         BillLine.objects.filter(house__in=houses, charged_on__lte=as_of, bill__payer=Payer.OWNER, bill__due_date__lt=as_of)
+        .order_by()  # in any order: the houses' ordering would only add joins
         .annotate(paid=Sum("entries__amount", filter=Q(entries__on_date__lte=as_of), default=ZERO))
         .filter(amount__gt=F("paid"))
         .values_list("house_id", "bill_id", "amount", "paid", "bill__due_date")
