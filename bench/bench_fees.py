@@ -20,8 +20,10 @@ Excel export of EXPORT_ROWS (10,000) rows — the ticket list export /desk/ticke
 (工单, as filtered on screen: all statuses) of the largest project, its queryset narrowed
 to the project's newest EXPORT_ROWS tickets (no on-screen filter selects an exact count
 at every scale, so the benchmark patches `desk.selectors.ticket_list` with a created_at
-bound); floor = one query for the same rows and columns and an openpyxl write-only
-workbook of the same cells. Seconds, rows/s, the
+bound); and the customer overview export /residents/overview/export.xlsx (客户情况一览表,
+houses with their residents, main contact and archive count) company-wide, narrowed
+likewise to the first EXPORT_ROWS houses. Floor = one query for the same rows and columns
+and an openpyxl write-only workbook of the same cells. Seconds, rows/s, the
 peak of Python's allocations during one run (tracemalloc, a separate untimed run) and
 the ratio are reported.
 
@@ -31,7 +33,7 @@ project is the work itself, so a scan there is reported, not a failure).
 
 Database: the benchmark database of bench/_common.py (propdesk_bench, loaded with
 `seed_demo --scale large`, bills included); it is only read. Any other PostgreSQL database
-with bills (e.g. a `seed_demo --scale default` one, with BENCH_FEES_EXPORT_ROWS=1000)
+with bills (e.g. a `seed_demo --scale default` one, with BENCH_FEES_EXPORT_ROWS=10)
 works too through BENCH_DATABASE_URL. Results: bench/results/fees.json.
 
     .venv/bin/python bench/run.py fees
@@ -112,6 +114,25 @@ TICKET_FLOOR = """
     LEFT JOIN accounts_user u ON u.id = t.assignee_id
     WHERE t.project_id = %(p)s AND t.created_at >= %(since)s
     ORDER BY t.next_deadline_at ASC NULLS LAST, t.created_at, t.id
+"""
+
+ROSTER_FLOOR = """
+    SELECT p.name, h.code, h.floor, h.area, h.usage, h.status, h.sold,
+           (SELECT string_agg(pe.name || '(' || o.role || ')', '，' ORDER BY o.is_primary_contact DESC, o.role, o.id)
+            FROM residents_occupancy o JOIN residents_person pe ON pe.id = o.person_id
+            WHERE o.house_id = h.id AND o.end_date IS NULL),
+           main.name, main.mobile,
+           (SELECT count(*) FROM residents_archiveitem a WHERE a.house_id = h.id AND a.status = 'received')
+    FROM estate_house h
+    JOIN estate_project p ON p.id = h.project_id
+    JOIN estate_building b ON b.id = h.building_id
+    JOIN estate_entrance e ON e.id = h.entrance_id
+    LEFT JOIN LATERAL (
+        SELECT pe.name, pe.mobile FROM residents_occupancy o JOIN residents_person pe ON pe.id = o.person_id
+        WHERE o.house_id = h.id AND o.end_date IS NULL ORDER BY o.is_primary_contact DESC, o.role, o.id LIMIT 1
+    ) main ON true
+    WHERE h.id <= %(last)s
+    ORDER BY p.code, length(b.number), b.number, length(e.number), e.number, length(h.room), h.room
 """
 
 
@@ -368,6 +389,50 @@ def _ticket_export(headoffice) -> dict:
     return {f"ticket_export ({rows:,} rows)": result}
 
 
+def _roster_export(headoffice) -> dict:
+    """The customer overview export (客户情况一览表) company-wide, narrowed to the first
+    EXPORT_ROWS houses by id (about ten projects' worth)."""
+    from unittest import mock
+
+    from django.db import connection
+    from django.urls import reverse
+
+    from propdesk.estate.models import House
+    from propdesk.residents import selectors
+
+    last = House.objects.order_by("id").values_list("id", flat=True)[EXPORT_ROWS - 1]
+    client = client_for(headoffice)
+    url = reverse("residents:overview-export")
+    overview = selectors.overview_houses
+
+    def first_houses(**filters):  # the screen's queryset, narrowed to the first EXPORT_ROWS houses
+        return overview(**filters).filter(pk__lte=last)
+
+    params = {"last": last}
+    headers = ["项目", "房号", "楼层", "建筑面积(m²)", "用途", "房屋状态", "已售", "住户", "主要联系人", "联系电话"]
+    headers += ["档案已收项数"]
+    with connection.cursor() as cursor, mock.patch.object(selectors, "overview_houses", first_houses):
+
+        def floor(cursor=cursor) -> bytes:
+            cursor.execute(ROSTER_FLOOR, params)
+            return _workbook("客户情况一览表", headers, cursor.fetchall())
+
+        def export() -> bytes:
+            return get_ok(client, url)
+
+        rows = _xlsx_rows(export())
+        result = {"projects": House.objects.filter(pk__lte=last).values("project_id").distinct().count(), "exported_rows": rows}
+        result.update(_timed(export, floor, EXPORT_ITERATIONS))
+        result.update(_export_figures(result, rows, export, floor))
+        result.update(_plans(export, ROSTER_FLOOR, params))
+    print(
+        f"  roster_export          {rows:,} rows  p50 {result['p50_ms']:9.1f} ms  floor p50 {result['floor_p50_ms']:8.1f} ms"
+        f"  ×{result['ratio_p95']}  {result['peak_mib']} MiB (floor {result['floor_peak_mib']} MiB)",
+        flush=True,
+    )
+    return {f"roster_export ({rows:,} rows)": result}
+
+
 def _child(out: Path) -> None:
     sys.path.insert(0, str(ROOT))
     settings = settings_from_env()
@@ -394,6 +459,7 @@ def _child(out: Path) -> None:
     everyone = sorted(Project.objects.values_list("id", flat=True))
     scenarios = _arrears(headoffice, {"one_project": [project], "company_wide": everyone}, as_of)
     scenarios.update(_ticket_export(headoffice))
+    scenarios.update(_roster_export(headoffice))
 
     columns = ["scenario", "rows", "queries", "p50 ms", "p95 ms", "floor p50 ms", "floor p95 ms", "× floor (p95)"]
     columns += ["rows/s", "peak MiB", "p95 ≤ 1 s", f"≤ {TARGET_RATIO:.0f}× floor"]
