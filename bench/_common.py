@@ -194,6 +194,26 @@ def explain(cursor, sql: str, params=None) -> tuple[list[str], list[str]]:
     return indexes, seq_scans
 
 
+def client_for(user):
+    """A test Client logged in as `user`: pages go through the whole middleware stack."""
+    from django.conf import settings
+    from django.test import Client
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def get_ok(client, url: str) -> bytes:
+    """GET `url` and return the whole body; anything but HTTP 200 is an error."""
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    return response.content
+
+
 def write_result(out: Path, result: dict) -> None:
     """Write a child's result with the machine's state beside it: timings are only
     comparable on a quiet machine."""

@@ -232,7 +232,6 @@ def arrears(request):
     if building_id.isdigit():
         building = scoping.access(Building.objects.all(), request.user, Cap.FEE_VIEW, pk=int(building_id))
     result = arrears_mod.arrears_list(project_ids=project_ids, building_id=building.pk if building else None)
-    labels = {key: label for key, label, _bound in arrears_mod.BUCKETS}
     if request.GET.get("export") == "xlsx":
         if not any(scoping.has_cap(request.user, Cap.DATA_EXPORT, pid) for pid in project_ids):
             raise Http404
@@ -245,13 +244,13 @@ def arrears(request):
                 r.lines,
                 r.oldest_due,
                 r.months,
-                str(labels[r.bucket]),
+                str(r.bucket_label),
             )
             for r in result.rows
         )
         return xlsx_response(f"欠费清单-{result.as_of:%Y%m%d}.xlsx", "欠费清单", EXPORT_HEADERS, rows)
     buildings = Building.objects.filter(project_id__in=project_ids).select_related("project").order_by("project", "number")
-    context = {"result": result, "labels": labels, "buildings": buildings, "building": building}
+    context = {"result": result, "buildings": buildings, "building": building}
     return render_page(request, "billing/arrears.html", context)
 
 

@@ -264,7 +264,10 @@ def limitation_warnings(*, project_ids, as_of: dt.date | None = None, days: int 
     horizon = as_of + dt.timedelta(days=days)
     cutoff = add_years(horizon, -LIMITATION_YEARS)
     lines = list(
-        BillLine.objects.filter(project_id__in=project_ids, bill__payer=Payer.OWNER, charged_on__lte=as_of)
+        # The bill's project (always the line's) lets the database read the projects' bills by
+        # index rather than scan every bill for the due-date test.
+        BillLine.objects.filter(project_id__in=project_ids, bill__project_id__in=project_ids)
+        .filter(bill__payer=Payer.OWNER, charged_on__lte=as_of)
         .filter(Q(late_fee_of__isnull=True, bill__due_date__lte=cutoff) | Q(late_fee_of__isnull=False, charged_on__lte=cutoff))
         .select_related("house", "house__project", "bill")
         .order_by("id")

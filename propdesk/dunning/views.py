@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from propdesk.accounts.roles import Cap
 from propdesk.billing.amount_words import amount_words
-from propdesk.billing.arrears import BUCKETS
 from propdesk.core import scoping
 from propdesk.core.console import render_page, selected_project_ids
 from propdesk.core.errors import DomainError
@@ -61,7 +60,6 @@ def worklist(request):
     if building_id.isdigit():
         building = scoping.access(Building.objects.all(), request.user, Cap.FEE_VIEW, pk=int(building_id))
     result = selectors.worklist(project_ids=project_ids, building_id=building.pk if building else None)
-    labels = {key: str(label) for key, label, _bound in BUCKETS}
     kinds = dict(StepKind.choices)
     if request.GET.get("export") == "xlsx":
         if not any(scoping.has_cap(request.user, Cap.DATA_EXPORT, pid) for pid in project_ids):
@@ -73,7 +71,7 @@ def worklist(request):
                 r.arrears.house.code,
                 r.arrears.owed,
                 r.arrears.oldest_due,
-                labels[r.arrears.bucket],
+                str(r.arrears.bucket_label),
                 str(kinds.get(r.ladder.stage, "")),
                 r.ladder.next.label,
                 r.ladder.next.due,
@@ -85,7 +83,7 @@ def worklist(request):
         )
         return xlsx_response(f"催缴工作台-{result.as_of:%Y%m%d}.xlsx", "催缴工作台", EXPORT_HEADERS, rows)
     buildings = Building.objects.filter(project_id__in=project_ids).select_related("project").order_by("project", "number")
-    context = {"result": result, "labels": labels, "kinds": kinds, "buildings": buildings, "building": building}
+    context = {"result": result, "kinds": kinds, "buildings": buildings, "building": building}
     return render_page(request, "dunning/worklist.html", context)
 
 
