@@ -42,8 +42,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     ROOT,
+    client_for,
     ensure_database,
     explain,
+    get_ok,
     load_large,
     percentiles,
     run_child,
@@ -176,24 +178,6 @@ def _captured(fn) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-def _client_for(user):
-    from django.conf import settings
-    from django.test import Client
-
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _get(client, url: str) -> None:
-    response = client.get(url)
-    if response.status_code != 200:
-        raise RuntimeError(f"{url}: HTTP {response.status_code}")
-    response.content  # noqa: B018 — rendered in full
-
-
 QUEUE_FLOOR = """
     SELECT id, number, type, priority, status, title, location, reporter_name, reporter_phone, house_id, assignee_id,
            next_deadline_at, created_at
@@ -236,7 +220,7 @@ def _queue_and_board(users: dict) -> dict:
     scenarios: dict[str, dict] = {}
     for who, user in users.items():
         project_ids = sorted(scoping.visible_project_ids(user, Cap.TICKET_VIEW))
-        client = _client_for(user)
+        client = client_for(user)
         with connection.cursor() as cursor:
 
             def queue_floor(cursor=cursor, project_ids=project_ids) -> list:
@@ -259,9 +243,9 @@ def _queue_and_board(users: dict) -> dict:
 
             queue_url, board_url = reverse("desk:tickets"), reverse("sla:board")
             cases = {
-                "queue_page": (lambda client=client, url=queue_url: _get(client, url), queue_floor),
+                "queue_page": (lambda client=client, url=queue_url: get_ok(client, url), queue_floor),
                 "queue_selector": (queue_selector, queue_floor),
-                "board_page": (lambda client=client, url=board_url: _get(client, url), board_floor),
+                "board_page": (lambda client=client, url=board_url: get_ok(client, url), board_floor),
                 "board_selector": (board_selector, board_floor),
             }
             for name, (fn, floor) in cases.items():
