@@ -54,6 +54,12 @@ class Visits:
         self.draws = table(VisitDraw)
         self.visits = table(ReturnVisit)
         self.columns = {c: i for i, c in enumerate(self.visits.columns)}
+        self.template = [None] * len(self.columns)  # a planned visit's constant fields
+        for name, value in (("round", 1), ("status", VisitStatus.PLANNED.value)):
+            self.template[self.columns[name]] = value
+        for name in ("method", "contact_name", "other_matters", "note", "signature", "signed_sheet", "review_note"):
+            self.template[self.columns[name]] = ""
+        self._roles: dict[tuple, tuple[str, ...]] = {}
         self.counts = Tally()
         policies = ReturnVisitPolicy.objects.filter(active=True).exclude(ticket_type__in=("move_in", "activity"))
         self._policies = list(policies)
@@ -68,6 +74,20 @@ class Visits:
         ]
         ranked.sort(key=lambda p: (p.project_id is None, p.category == ""))
         return ranked[0] if ranked else None
+
+    def roles(self, ticket_type: str, priority: str, department: str, rule: str) -> tuple[str, ...]:
+        """`followup.services.visitor_roles` of such a ticket, computed once per kind."""
+        key = (ticket_type, priority, department, rule)
+        roles = self._roles.get(key)
+        if roles is None:
+            ticket = SimpleNamespace(
+                type=ticket_type,
+                priority=priority,
+                department=department,
+                complaint=SimpleNamespace(complained_department=department),
+            )
+            roles = self._roles[key] = visitor_roles(ticket, rule)
+        return roles
 
     def project(self, project, staff, calendar, closed: list[tuple], events: list[tuple], event_id) -> None:
         """`closed`: (closed_at, ticket_id, type, category, priority, department, house_id,
@@ -84,12 +104,6 @@ class Visits:
             policy = policies[key]
             if policy is None:
                 continue
-            ticket = SimpleNamespace(
-                type=ticket_type,
-                priority=priority,
-                department=department,
-                complaint=SimpleNamespace(complained_department=department),
-            )
             full = created >= self.full_since
             samples = [
                 (
@@ -134,7 +148,7 @@ class Visits:
                 due_at, _budget = arithmetic.deadline_for(
                     unit=unit, amount=delay, start=closed_at, calendar=calendar if unit in BUSINESS_UNITS else None
                 )
-                roles = visitor_roles(ticket, rule)
+                roles = self.roles(ticket_type, priority, department, rule)
                 visitor = next((rng.choice(staff.by_role[r]) for r in roles if staff.by_role.get(r)), receiver)
                 visits.append(
                     self.visit(
@@ -176,32 +190,12 @@ class Visits:
     ) -> tuple:
         rng, now, c = self.rng, self.now, self.columns
         clock = clock_fields(due_at, created)
-        row = [None] * len(c)
-        for name, value in (
-            ("id", self.visits.next_id()),
-            ("project_id", project_id),
-            ("ticket_id", ticket_id),
-            ("purpose", purpose),
-            ("round", 1),
-            ("policy_id", policy.pk),
-            ("house_id", house_id),
-            ("visitor_id", visitor),
-            ("in_person_required", in_person),
-            ("created_at", created),
-            ("due_at", due_at),
-            ("rules", rules),
-            ("warn_at", clock["warn_at"]),
-            ("next_check_at", clock["next_check_at"]),
-            ("status", VisitStatus.PLANNED.value),
-            ("method", ""),
-            ("contact_name", ""),
-            ("other_matters", ""),
-            ("note", ""),
-            ("signature", ""),
-            ("signed_sheet", ""),
-            ("review_note", ""),
-        ):
-            row[c[name]] = value
+        row = self.template.copy()
+        row[c["id"]] = self.visits.next_id()
+        row[c["project_id"]], row[c["ticket_id"]], row[c["purpose"]] = project_id, ticket_id, purpose
+        row[c["policy_id"]], row[c["house_id"]], row[c["visitor_id"]] = policy.pk, house_id, visitor
+        row[c["in_person_required"]], row[c["created_at"]], row[c["due_at"]] = in_person, created, due_at
+        row[c["rules"]], row[c["warn_at"]], row[c["next_check_at"]] = rules, clock["warn_at"], clock["next_check_at"]
         span = due_at - created
         if rng.random() < ON_TIME:
             done_at = created + span * rng.uniform(0.1, 0.98)
