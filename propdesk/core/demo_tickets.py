@@ -51,10 +51,11 @@ services and the SLA engine would have left them:
   demand, effective / invalid / pending). An open complaint older than the CMP-5 week is
   never classified effective, so that the "effective and unresolved for 7 days → major"
   step has not had to raise it.
+- Return visits (回访) of the closed tickets, drawn by the visit policies: `demo_visits`.
 
 Everything is a function of (`seed`, `now`, the projects, houses and staff), so two
 runs against the same estate data produce the same tickets. Not generated: contacts
-(来电来访记录), work orders, return visits, attachments, happenings, notifications, SLA
+(来电来访记录), work orders, attachments, happenings, notifications, SLA
 firings of stopped clocks.
 """
 
@@ -76,6 +77,7 @@ from django.utils import timezone
 
 from propdesk.accounts.models import Membership, User
 from propdesk.accounts.roles import Role
+from propdesk.core.demo_visits import Visits
 from propdesk.core.models import Counter
 from propdesk.core.workcalendar import WorkingCalendar
 from propdesk.desk.choices import (
@@ -93,6 +95,7 @@ from propdesk.desk.choices import (
 )
 from propdesk.desk.models import ComplaintDetail, Ticket, TicketEvent
 from propdesk.estate.models import House, Project
+from propdesk.followup.models import ReturnVisit, VisitDraw
 from propdesk.residents.models import Occupancy
 from propdesk.sla import arithmetic
 from propdesk.sla.choices import ClockState, LevelCondition, StartEvent, StopEvent
@@ -257,6 +260,7 @@ class TicketSeedReport:
     firings: int = 0
     complaints: int = 0
     staff_created: int = 0
+    visits: Tally = field(default_factory=Tally)  # demo_visits.Visits.counts
     statuses: Tally = field(default_factory=Tally)
     types: Tally = field(default_factory=Tally)
     clock_states: Tally = field(default_factory=Tally)
@@ -265,7 +269,9 @@ class TicketSeedReport:
     def summary(self) -> str:
         return (
             f"{self.tickets:,} 工单 ({self.open_tickets:,} 未完成), {self.events:,} 事件, {self.clocks:,} 时限计时, "
-            f"{self.firings:,} 触发记录, {self.complaints:,} 投诉信息; {self.seconds:.0f}s"
+            f"{self.firings:,} 触发记录, {self.complaints:,} 投诉信息, "
+            f"{self.visits['draws_routine'] + self.visits['draws_audit']:,} 回访抽取, "
+            f"{self.visits['done'] + self.visits['planned']:,} 回访; {self.seconds:.0f}s"
         )
 
 
@@ -410,6 +416,7 @@ class _Tickets:
         self.clocks = _Table(SlaClock)
         self.firings = _Table(SlaFiring, json_columns=("detail",))
         self.details = _Table(ComplaintDetail, own_ids=False)
+        self.visits = Visits(now=now, seed=seed, full_since=self.full_since, table=_Table)
         self.type_values, self.type_cum = _weighted(TYPE_MIX)
         self.channel_values, self.channel_cum = _weighted(CHANNEL_MIX)
         self.priority_mix = {
@@ -478,6 +485,8 @@ class _Tickets:
             )
         for table in (self.tickets, self.events, self.clocks, self.firings):
             table.finish()
+        self.visits.finish()
+        self.report.visits = self.visits.counts
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -561,6 +570,7 @@ class _Tickets:
             key = f"ticket-{year}"
             counters[key] = counters.get(key, 0) + 1
             self.ticket(project, batch, staff, places, policies, created, f"{year}{counters[key]:06d}")
+        self.visits.project(project, staff, _Calendar.for_project(project), batch.closed, batch.events, self.events.next_id)
         self.tickets.write(batch.tickets)
         self.details.write(batch.details)
         self.events.write(batch.events)
@@ -789,6 +799,8 @@ class _Tickets:
                 next_deadline,
             )
         )
+        if status == S.CLOSED and ticket_type in self.visits.types:
+            batch.closed.append((closed_at, ticket_id, ticket_type, category, priority, department, house_id, receiver, created))
         report.tickets += 1
         report.open_tickets += is_open
         report.statuses[status] += 1
@@ -935,6 +947,7 @@ class _Batch:
     events: list[tuple] = field(default_factory=list)
     clocks: list[tuple] = field(default_factory=list)
     firings: list[tuple] = field(default_factory=list)
+    closed: list[tuple] = field(default_factory=list)  # for the return visits (demo_visits)
 
 
 # --- entry point ---------------------------------------------------------------------------
@@ -982,9 +995,10 @@ def seed_tickets(
     progress: Callable[[str], None] | None = None,
 ) -> TicketSeedReport:
     """Write `total` tickets over the last `months` months into `projects` (default:
-    all), with their timelines, complaint details, SLA clocks and firings, and move the
-    ticket counters on. Needs the projects' houses and occupants, a working calendar
-    and the SLA policies (`sla_install_presets`). Runs in one transaction; on PostgreSQL
+    all), with their timelines, complaint details, SLA clocks and firings, return visits,
+    and move the ticket and visit-sampling counters on. Needs the projects' houses and
+    occupants, a working calendar, the SLA policies (`sla_install_presets`) and the
+    return-visit policies (`visit_policies_install`; none installed: no visits). Runs in one transaction; on PostgreSQL
     rows go in with binary COPY, and for a large load (≥ 100,000 tickets) the tables'
     secondary indexes are dropped first and built again at the end. Deterministic for
     a given `seed` and `now`."""
@@ -996,7 +1010,9 @@ def seed_tickets(
     postgresql = connection.vendor == "postgresql"
     progress = progress or (lambda _message: None)
     with transaction.atomic():
-        rebuild = _drop_indexes((Ticket, TicketEvent, SlaClock)) if postgresql and total >= 100_000 else []
+        rebuild = (
+            _drop_indexes((Ticket, TicketEvent, SlaClock, VisitDraw, ReturnVisit)) if postgresql and total >= 100_000 else []
+        )
         generator = _Tickets(
             total=total, months=months, now=now, seed=seed, full_timeline_days=full_timeline_days, progress=progress
         )
@@ -1007,7 +1023,7 @@ def seed_tickets(
             progress(f"{len(rebuild)} 个索引已重建 ({time.monotonic() - started:.0f}s)")
         if postgresql:
             with connection.cursor() as cursor:  # fresh planner statistics for the new rows
-                for model in (Ticket, TicketEvent, ComplaintDetail, SlaClock, SlaFiring, Counter):
+                for model in (Ticket, TicketEvent, ComplaintDetail, SlaClock, SlaFiring, Counter, VisitDraw, ReturnVisit):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     report.seconds = time.monotonic() - began
     return report

@@ -608,6 +608,25 @@ def _check_score(name: str, value: int | None) -> None:
         )
 
 
+def visit_summary(*, purpose: str, method: str, handled: bool, satisfied: bool, scores: tuple, other_matters: str = "") -> str:
+    """The comment a recorded visit leaves on its ticket's timeline (VIS-2)."""
+    q, r, a = scores
+    summary = _(
+        "%(purpose)s：%(method)s；是否已处理：%(handled)s；是否满意：%(satisfied)s；质量 %(q)d 分，效果 %(r)d 分，态度 %(a)d 分"
+    ) % {
+        "purpose": VisitPurpose(purpose).label,
+        "method": VisitMethod(method).label,
+        "handled": _yes_no(handled),
+        "satisfied": _yes_no(satisfied),
+        "q": q,
+        "r": r,
+        "a": a,
+    }
+    if other_matters:
+        summary += _("；其他意见：%(o)s") % {"o": other_matters}
+    return summary
+
+
 def _yes_no(value: bool | None) -> str:
     return _("是") if value else _("否")
 
@@ -686,19 +705,14 @@ def visit_record(
     elif method in SIGNED_METHODS:
         visit.signature.save(f"visit-{visit.pk}-{now:%Y%m%d%H%M%S}.png", ContentFile(signature_png), save=False)
 
-    summary = _(
-        "%(purpose)s：%(method)s；是否已处理：%(handled)s；是否满意：%(satisfied)s；质量 %(q)d 分，效果 %(r)d 分，态度 %(a)d 分"
-    ) % {
-        "purpose": visit.get_purpose_display(),
-        "method": VisitMethod(method).label,
-        "handled": _yes_no(handled),
-        "satisfied": _yes_no(satisfied),
-        "q": score_quality,
-        "r": score_result,
-        "a": score_attitude,
-    }
-    if visit.other_matters:
-        summary += _("；其他意见：%(o)s") % {"o": visit.other_matters}
+    summary = visit_summary(
+        purpose=visit.purpose,
+        method=method,
+        handled=handled,
+        satisfied=satisfied,
+        scores=(score_quality, score_result, score_attitude),
+        other_matters=visit.other_matters,
+    )
     from propdesk.desk.services import event_record, ticket_open, ticket_transition
 
     try:

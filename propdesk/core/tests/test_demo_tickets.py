@@ -31,7 +31,15 @@ from propdesk.desk.choices import (
 from propdesk.desk.models import ComplaintDetail, Ticket, TicketEvent
 from propdesk.desk.services import ticket_open
 from propdesk.estate.services import project_create
-from propdesk.sla.choices import ClockState
+from propdesk.followup.choices import SIGNED_METHODS, VisitMethod, VisitPurpose, VisitStatus
+from propdesk.followup.models import ReturnVisit, ReturnVisitPolicy, VisitDraw
+from propdesk.followup.presets import AUDIT_DELAY_DAYS
+from propdesk.followup.selectors import visits_to_review, visits_todo
+from propdesk.followup.services import _due as visit_due
+from propdesk.followup.services import policy_for, visit_policies_install
+from propdesk.reports.periods import Period, PeriodKind
+from propdesk.reports.selectors import kpi_report
+from propdesk.sla.choices import ClockState, Unit
 from propdesk.sla.models import SlaClock, SlaFiring
 from propdesk.sla.services import sla_install_presets, sla_sweep
 
@@ -46,6 +54,8 @@ def generated(world):
     made up); one house each in A and B."""
     calendar_create_default(name="公司默认工作日历")
     sla_install_presets(variant="002")
+    visit_policies_install()  # CMP-9 "002", REP-8 standard, as the demo's set-up
+    visit_policies_install(repairs="week", project=world.project_b)  # B's own: repairs 60 % (REP-8)
     project_c = project_create(company=world.company, code="c", name="碧水湾")
     world.projects = [world.project_a, world.project_b, project_c]
     world.report = seed_tickets(total=TOTAL, months=1, projects=world.projects, now=NOW, seed=7)
@@ -212,3 +222,82 @@ def test_same_seed_and_now_give_the_same_tickets(generated):
         return rows
 
     assert run() == run()
+
+
+def test_return_visits_follow_the_policies(generated):
+    """VIS-1, VIS-3, REP-8, CMP-9, CMP-10: every closed ticket of a type with a policy is
+    drawn once in closing order by the quota rule, and the drawn ones have their visit,
+    due after the policy's delay on the project's calendar."""
+    tickets = {t.pk: t for t in _generated()}
+    draws = list(VisitDraw.objects.select_related("policy").order_by("project_id", "policy_id", "purpose", "seq"))
+    policy_types = set(ReturnVisitPolicy.objects.filter(active=True).values_list("ticket_type", flat=True))
+    closed = {pk for pk, t in tickets.items() if t.status == Status.CLOSED and t.type in policy_types}
+    assert {d.ticket_id for d in draws if d.purpose == VisitPurpose.ROUTINE} == closed
+    for d in draws:
+        assert d.policy == policy_for(tickets[d.ticket_id])  # the project's own policy first
+    sequences = itertools.groupby(draws, key=lambda d: (d.project_id, d.policy_id, d.purpose))
+    shares = {}
+    for (project_id, _policy, purpose), group in sequences:
+        group = list(group)
+        percent = group[0].policy.audit_percent if purpose == VisitPurpose.AUDIT else group[0].policy.coverage_percent
+        assert [d.seq for d in group] == list(range(1, len(group) + 1))
+        closing = [tickets[d.ticket_id].closed_at for d in group]
+        assert closing == sorted(closing)  # drawn in closing order
+        drawn = sum(d.drawn for d in group)
+        assert drawn == -(-len(group) * percent // 100)  # exactly ceil(n·p)
+        shares[(project_id, purpose, percent)] = drawn / len(group)
+    assert {percent for _p, _purpose, percent in shares} >= {100, 60, 10}
+    for d in draws:  # the sampling sequences go on from here (visits_schedule_for)
+        key = f"visit:{d.policy_id}" if d.purpose == VisitPurpose.ROUTINE else "visit-audit"
+        assert NumberCounter.objects.get(project_id=d.project_id, key=key).value >= d.seq
+
+    visits = list(ReturnVisit.objects.select_related("policy"))
+    assert {(v.ticket_id, v.purpose) for v in visits} == {(d.ticket_id, d.purpose) for d in draws if d.drawn}
+    for v in visits:
+        ticket = tickets[v.ticket_id]
+        assert ticket.status == Status.CLOSED and v.created_at == ticket.closed_at and v.round == 1
+        if v.purpose == VisitPurpose.ROUTINE:
+            expected = visit_due(ticket, start=ticket.closed_at, amount=v.policy.delay, unit=v.policy.delay_unit)
+        else:
+            expected = ticket.closed_at + dt.timedelta(days=AUDIT_DELAY_DAYS)
+        assert v.due_at == expected
+        assert v.visitor_id is not None and v.warn_at is not None
+        if v.status == VisitStatus.DONE:
+            assert ticket.closed_at <= v.done_at <= NOW and v.next_check_at is None
+            assert v.method and v.handled is not None and v.satisfied is not None
+            assert all(1 <= s <= 5 for s in (v.score_quality, v.score_result, v.score_attitude))
+            if v.in_person_required:
+                assert v.method in SIGNED_METHODS
+            sent_back = not (v.handled and v.satisfied)  # VIS-6
+            assert (v.sent_back_at == v.done_at) is sent_back
+            if sent_back:
+                rework = visit_due(ticket, start=v.done_at, amount=v.policy.rework_days, unit=Unit.BUSINESS_DAYS)
+                assert v.rework_due_at == rework
+        else:
+            assert v.done_at is None and v.created_at >= NOW - dt.timedelta(days=14)
+            assert (v.next_check_at is None) is (v.due_at <= NOW)
+    done = [v for v in visits if v.status == VisitStatus.DONE]
+    assert 0.85 <= sum(v.satisfied for v in done) / len(done) < 1
+    assert 0.85 <= sum(v.done_at <= v.due_at for v in done) / len(done) < 1
+    assert sum(v.method == VisitMethod.PHONE for v in done) > len(done) / 2
+    assert any(v.status == VisitStatus.PLANNED for v in visits)
+    # the service's summary comment on tickets with a full timeline
+    comments = TicketEvent.objects.filter(kind=EventKind.COMMENT, ticket_id__in=[v.ticket_id for v in done])
+    assert comments.exists() and all("是否满意" in c.note for c in comments)
+    assert generated.report.visits["done"] + generated.report.visits["planned"] == len(visits)
+
+
+def test_visit_reports_read_the_generated_visits(generated):
+    """VIS-4 / VIS-2 in the KPI report, and the visitor's and PM's lists, over the rows."""
+    ids = [p.pk for p in generated.projects]
+    period = Period.containing(PeriodKind.MONTH, timezone.localtime(NOW - dt.timedelta(days=10)).date())
+    report = kpi_report(ids, period, now=NOW)
+    due = ReturnVisit.objects.filter(due_at__gte=period.start, due_at__lt=period.end)
+    assert report.visits.due == due.count() > 0
+    assert report.visits.done == due.filter(status=VisitStatus.DONE).count() > 0
+    assert 85 <= report.visits.satisfied_rate < 100  # per cent
+    assert 4 <= report.visits.score_quality <= 5
+    supervisor = generated.users[("supervisor", "a")]
+    todo = list(visits_todo(supervisor, ids))
+    assert todo and all(v.status == VisitStatus.PLANNED for v in todo)
+    assert visits_to_review(ids).count() == ReturnVisit.objects.filter(status=VisitStatus.DONE).count()
