@@ -720,22 +720,32 @@ def _days_q(runs: list[tuple[dt.date, dt.date]]) -> Q:
 
 
 def period_facts(
-    ids: Iterable[int], first: dt.date, stop: dt.date, *, now: dt.datetime, marked: frozenset[dt.date]
+    ids: Iterable[int],
+    first: dt.date,
+    stop: dt.date,
+    *,
+    now: dt.datetime,
+    marked: frozenset[dt.date],
+    dimensions: tuple[str, ...] = DIMENSIONS,
 ) -> list[dict]:
     """The fact rows of the days [first, stop): the stored facts of the `marked` days,
-    summed per subject and dimensions (one query), and the live rows of the others (five
-    queries a run of days; today's run when the facts are up to date)."""
+    summed per subject and `dimensions` (one query; the others read None), and the live
+    rows of the others (five queries a run of days; today's run when the facts are up to
+    date)."""
     ids = list(ids)
     fact_runs, live_runs = _runs(first, stop, marked)
     rows = []
     if fact_runs:
         summed = (
             DailyFact.objects.filter(_days_q(fact_runs), project_id__in=ids)
-            .values("subject", *DIMENSIONS)
+            .values("subject", *dimensions)
             .annotate(**{f"m_{name}": Sum(name) for name in MEASURES})
             .order_by()
         )
-        rows += [{**{k: got[k] for k in ("subject", *DIMENSIONS)}, **{m: got[f"m_{m}"] for m in MEASURES}} for got in summed]
+        blank = dict.fromkeys(DIMENSIONS)
+        rows += [
+            {**blank, **{k: got[k] for k in ("subject", *dimensions)}, **{m: got[f"m_{m}"] for m in MEASURES}} for got in summed
+        ]
     for run_first, run_stop in live_runs:
         rows += live_facts(ids, midnight(run_first), midnight(run_stop), now=now)
     return rows
@@ -796,8 +806,13 @@ def trend(ids: Iterable[int], months: list[Period], *, now: dt.datetime, marked:
 TREND_MONTHS = 12
 
 
-def _sections(ids, period: Period, now: dt.datetime, marked: frozenset[dt.date]):
-    rows = period_facts(ids, period.first, period.stop, now=now, marked=marked)
+# What the headline numbers (Summary) group by: their totals do not depend on the other
+# dimensions, so the previous period's comparison sums far fewer groups.
+SUMMARY_DIMENSIONS = ("ticket_type",)
+
+
+def _sections(ids, period: Period, now: dt.datetime, marked: frozenset[dt.date], dimensions=DIMENSIONS):
+    rows = period_facts(ids, period.first, period.stop, now=now, marked=marked, dimensions=dimensions)
     contacts = contacts_report(rows)
     tickets = tickets_report(rows)
     complaints = complaints_report(rows)
@@ -830,7 +845,7 @@ def kpi_report(project_ids: Iterable[int], period: Period, *, now: dt.datetime |
     previous_period = period.previous()
     marked = fact_days(min([previous_period.first, *(m.first for m in months)]), period.stop, now=now)
     contacts, tickets, complaints, sla, repairs, visits, summary = _sections(ids, period, now, marked)
-    previous = _sections(ids, previous_period, now, marked)[-1]
+    previous = _sections(ids, previous_period, now, marked, SUMMARY_DIMENSIONS)[-1]
     return KpiReport(
         period=period,
         project_ids=ids,
