@@ -194,6 +194,35 @@ def explain(cursor, sql: str, params=None) -> tuple[list[str], list[str]]:
     return indexes, seq_scans
 
 
+def timed_with_floor(fn, floor, *, iterations: int, warm_up: int) -> dict:
+    """p50/p95 of `fn` and of its `floor`, interleaved so that load on the machine hits
+    both alike, over `iterations` runs after `warm_up`; the ratio of the p95s."""
+    for _ in range(warm_up):
+        fn()
+        floor()
+    ms, floor_ms = [], []
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        fn()
+        t1 = time.perf_counter()
+        floor()
+        t2 = time.perf_counter()
+        ms.append((t1 - t0) * 1000)
+        floor_ms.append((t2 - t1) * 1000)
+    if iterations == 1:
+        ms, floor_ms = ms * 2, floor_ms * 2  # percentiles need two samples
+    p50, p95 = percentiles(ms)
+    f50, f95 = percentiles(floor_ms)
+    return {
+        "iterations": iterations,
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "floor_p50_ms": f50,
+        "floor_p95_ms": f95,
+        "ratio_p95": round(p95 / f95, 1) if f95 else None,
+    }
+
+
 def client_for(user):
     """A test Client logged in as `user`: pages go through the whole middleware stack."""
     from django.conf import settings

@@ -51,7 +51,17 @@ from io import BytesIO
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, client_for, explain, get_ok, percentiles, run_child, server_version, settings_from_env, write_result
+from _common import (
+    ROOT,
+    client_for,
+    explain,
+    get_ok,
+    run_child,
+    server_version,
+    settings_from_env,
+    timed_with_floor,
+    write_result,
+)
 
 ITERATIONS = int(os.environ.get("BENCH_FEES_ITERATIONS", "20"))  # one project
 WIDE_ITERATIONS = int(os.environ.get("BENCH_FEES_WIDE_ITERATIONS", "3"))  # company-wide: seconds a run
@@ -146,32 +156,7 @@ def main() -> dict:
 
 
 def _timed(fn, floor, iterations: int) -> dict:
-    """p50/p95 of `fn` and of `floor`, interleaved so that load on the machine hits both
-    alike, over `iterations` runs after WARM_UP."""
-    for _ in range(WARM_UP):
-        fn()
-        floor()
-    ms, floor_ms = [], []
-    for _ in range(iterations):
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        floor()
-        t2 = time.perf_counter()
-        ms.append((t1 - t0) * 1000)
-        floor_ms.append((t2 - t1) * 1000)
-    if iterations == 1:
-        ms, floor_ms = ms * 2, floor_ms * 2  # percentiles need two samples
-    p50, p95 = percentiles(ms)
-    f50, f95 = percentiles(floor_ms)
-    return {
-        "iterations": iterations,
-        "p50_ms": p50,
-        "p95_ms": p95,
-        "floor_p50_ms": f50,
-        "floor_p95_ms": f95,
-        "ratio_p95": round(p95 / f95, 1) if f95 else None,
-    }
+    return timed_with_floor(fn, floor, iterations=iterations, warm_up=WARM_UP)
 
 
 def _peak_mib(fn) -> float:

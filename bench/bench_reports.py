@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, ROOT, percentiles, run_child, server_version, settings_from_env, write_result
+from _common import RESULTS, ROOT, run_child, server_version, settings_from_env, timed_with_floor, write_result
 
 ITERATIONS = int(os.environ.get("BENCH_REPORTS_ITERATIONS", "20"))
 WARM_UP = 2
@@ -65,29 +65,8 @@ def main() -> dict:
 
 
 def _timed(fn, floor) -> dict:
-    for _ in range(WARM_UP):
-        fn()
-        floor()
-    ms, floor_ms = [], []
-    for _ in range(ITERATIONS):
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        floor()
-        t2 = time.perf_counter()
-        ms.append((t1 - t0) * 1000)
-        floor_ms.append((t2 - t1) * 1000)
-    p50, p95 = percentiles(ms)
-    f50, f95 = percentiles(floor_ms)
-    return {
-        "iterations": ITERATIONS,
-        "p50_ms": p50,
-        "p95_ms": p95,
-        "floor_p50_ms": f50,
-        "floor_p95_ms": f95,
-        "ratio_p95": round(p95 / f95, 1) if f95 else None,
-        "p95_target_met": p95 <= TARGET_P95_MS,
-    }
+    timings = timed_with_floor(fn, floor, iterations=ITERATIONS, warm_up=WARM_UP)
+    return {**timings, "p95_target_met": timings["p95_ms"] <= TARGET_P95_MS}
 
 
 def _child(out: Path) -> None:
