@@ -57,6 +57,19 @@ def run_child(script: str, result_name: str, *, database: str | None = None) -> 
 # --- the database (in the child) -------------------------------------------------------------
 
 
+def start_child(*, create_database: bool = True) -> dict:
+    """Set up a benchmark's child process: the project on sys.path, its database created
+    if missing (unless `create_database` is false), Django set up; the database settings."""
+    sys.path.insert(0, str(ROOT))
+    settings = settings_from_env()
+    if create_database:
+        ensure_database(settings)
+    import django
+
+    django.setup()
+    return settings
+
+
 def settings_from_env() -> dict:
     import dj_database_url
 

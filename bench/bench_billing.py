@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, ROOT, ensure_database, percentiles, server_version, settings_from_env, write_result
+from _common import RESULTS, ROOT, ensure_database, percentiles, server_version, start_child, write_result
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/propdesk_bench_billing"
 OWN_DATABASE = "propdesk_bench_billing"
@@ -223,15 +223,9 @@ def _digest(project_id: int) -> tuple:
 
 
 def _child(out: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    settings = settings_from_env()
-    ensure_database(settings)
     houses = int(os.environ["BENCH_BILLING_HOUSES"])
     repeat = int(os.environ["BENCH_BILLING_REPEAT"])
-
-    import django
-
-    django.setup()
+    settings = start_child()
     from django.db import connection, transaction
     from django.utils import timezone
 

@@ -41,16 +41,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
-    ROOT,
     client_for,
-    ensure_database,
     explain,
     get_ok,
     load_large,
     percentiles,
     run_child,
     server_version,
-    settings_from_env,
+    start_child,
     write_result,
 )
 
@@ -391,13 +389,7 @@ def _sweep() -> dict:
 
 
 def _child(out: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    settings = settings_from_env()
-    ensure_database(settings)
-
-    import django
-
-    django.setup()
+    settings = start_child()
     from django.db.models import Count
 
     from propdesk.accounts.models import User
@@ -460,13 +452,7 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         _child(Path(sys.argv[2]))
     elif len(sys.argv) == 2 and sys.argv[1] == "--prepare":  # only load the data
-        sys.path.insert(0, str(ROOT))
-        settings = settings_from_env()
-        ensure_database(settings)
-        import django
-
-        django.setup()
-        load_large(settings)
+        load_large(start_child())
         _ensure_tickets()
         _vacuum()
     else:

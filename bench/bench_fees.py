@@ -52,13 +52,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
-    ROOT,
     client_for,
     explain,
     get_ok,
     run_child,
     server_version,
-    settings_from_env,
+    start_child,
     timed_with_floor,
     write_result,
 )
@@ -420,12 +419,7 @@ def _roster_export(headoffice) -> dict:
 
 
 def _child(out: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    settings = settings_from_env()
-
-    import django
-
-    django.setup()
+    settings = start_child(create_database=False)
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone

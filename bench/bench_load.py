@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, ensure_database, run_child, server_version, settings_from_env, write_result
+from _common import ROOT, run_child, server_version, start_child, write_result
 
 DATABASE = os.environ.get("LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/propdesk_load")
 REDIS = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -91,12 +91,7 @@ def _stats(prefix: Path) -> tuple[dict, dict]:
 
 
 def _child(out: Path) -> None:
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    settings = settings_from_env()
-    ensure_database(settings)
-    django.setup()
+    settings = start_child()
     from propdesk.core.loopback import Cluster
 
     with tempfile.TemporaryDirectory(prefix="propdesk-load-") as tmp_dir:

@@ -50,7 +50,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, ensure_database, percentiles, run_child, server_version, settings_from_env, write_result
+from _common import ensure_database, percentiles, run_child, server_version, start_child, write_result
 from bench_desk import QUEUE_FLOOR
 
 PEER_PACKAGE = "django-helpdesk==2.6.1"  # the newest release; supports Django 5.2 on Python ≥ 3.10
@@ -475,13 +475,7 @@ def _version(python: Path, package: str) -> str:
 
 
 def _child(out: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    settings = settings_from_env()
-    ensure_database(settings)
-
-    import django
-
-    django.setup()
+    settings = start_child()
     import psycopg
     from django.db import connection
     from django.db.models.sql import InsertQuery

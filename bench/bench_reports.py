@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, ROOT, run_child, server_version, settings_from_env, timed_with_floor, write_result
+from _common import RESULTS, run_child, server_version, start_child, timed_with_floor, write_result
 
 ITERATIONS = int(os.environ.get("BENCH_REPORTS_ITERATIONS", "20"))
 WARM_UP = 2
@@ -70,12 +70,7 @@ def _timed(fn, floor) -> dict:
 
 
 def _child(out: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    settings = settings_from_env()
-
-    import django
-
-    django.setup()
+    settings = start_child(create_database=False)
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count

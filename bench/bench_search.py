@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, ensure_database, explain, load_large, percentiles, run_child, settings_from_env, write_result
+from _common import explain, load_large, percentiles, run_child, start_child, write_result
 
 ITERATIONS = int(os.environ.get("BENCH_SEARCH_ITERATIONS", "200"))
 SAMPLES = 50  # distinct query values per kind, cycled through
@@ -98,13 +98,7 @@ def _samples() -> dict[str, list[str]]:
 
 
 def _child(out: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    settings = settings_from_env()
-    ensure_database(settings)
-
-    import django
-
-    django.setup()
+    settings = start_child()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
