@@ -16,12 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from propdesk.billing.choices import Payer
-from propdesk.billing.models import BillLine, DueDateExtension
+from propdesk.billing.models import BillLine, DueDateExtension, Entry
 from propdesk.core.money import ZERO, money
 from propdesk.estate.models import House
 
@@ -84,19 +85,36 @@ def arrears_list(*, project_ids, building_id: int | None = None, as_of: dt.date 
     `as_of` (default today), the oldest debt first."""
     as_of = as_of or timezone.localdate()
     houses = House.objects.filter(project_id__in=project_ids)
+    lines = BillLine.objects.filter(
+        project_id__in=project_ids,
+        bill__project_id__in=project_ids,  # the bills are read by the project's index, not all of them
+        charged_on__lte=as_of,
+        bill__payer=Payer.OWNER,
+        bill__due_date__lt=as_of,
+    )
     if building_id:
         houses = houses.filter(building_id=building_id)
-    # The database sums each line's entries and keeps the lines left open, so only those
-    # are read, not every line of every house. Amounts are summed again here, exactly:
-    # SQLite's SUM over decimals is floating point, so there its filter only narrows.
+        lines = lines.filter(house__building_id=building_id)
+    # The database sums each line's entries (by the entries' line index) and keeps the
+    # lines left open, so only those are read, not every line of every house. Amounts are
+    # summed again here, exactly: SQLite's SUM over decimals is floating point, so there
+    # its filter only narrows.
+    paid = (
+        Entry.objects.filter(line=OuterRef("pk"), on_date__lte=as_of)
+        .order_by()
+        .values("line")
+        .annotate(paid=Sum("amount"))
+        .values("paid")
+    )
     lines = (
-        BillLine.objects.filter(house__in=houses, charged_on__lte=as_of, bill__payer=Payer.OWNER, bill__due_date__lt=as_of)
-        .order_by()  # in any order: the houses' ordering would only add joins
-        .annotate(paid=Sum("entries__amount", filter=Q(entries__on_date__lte=as_of), default=ZERO))
+        lines.order_by()  # in any order: the houses' ordering would only add joins
+        .annotate(paid=Coalesce(Subquery(paid), ZERO))
         .filter(amount__gt=F("paid"))
         .values_list("house_id", "bill_id", "amount", "paid", "bill__due_date")
     )
-    extensions = DueDateExtension.objects.filter(bill__house__in=houses, on_date__lte=as_of).order_by("id")
+    extensions = DueDateExtension.objects.filter(project_id__in=project_ids, on_date__lte=as_of).order_by("id")
+    if building_id:
+        extensions = extensions.filter(bill__house__building_id=building_id)
     extended = dict(extensions.values_list("bill_id", "to_date"))  # the latest extension of each bill
     owed: dict[int, Decimal] = defaultdict(Decimal)
     count: dict[int, int] = defaultdict(int)

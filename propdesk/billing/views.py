@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -32,6 +33,8 @@ from propdesk.core.money import money_sum
 from propdesk.estate.housecode import parse_house_code
 from propdesk.estate.models import Building, House, Project
 from propdesk.residents.selectors import global_search
+
+ARREARS_PAGE_SIZE = 100
 
 
 def access_house(user, pk: int, cap: Cap = Cap.FEE_VIEW) -> House:
@@ -250,7 +253,15 @@ def arrears(request):
         )
         return xlsx_response(f"欠费清单-{result.as_of:%Y%m%d}.xlsx", "欠费清单", EXPORT_HEADERS, rows)
     buildings = Building.objects.filter(project_id__in=project_ids).select_related("project").order_by("project", "number")
-    context = {"result": result, "buildings": buildings, "building": building}
+    context = {
+        "result": result,
+        # A head office's list runs to tens of thousands of houses: shown a page at a
+        # time, the bucket totals above it and the export cover them all.
+        "page": Paginator(result.rows, ARREARS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "query_string": f"building={building.pk}" if building else "",
+        "buildings": buildings,
+        "building": building,
+    }
     return render_page(request, "billing/arrears.html", context)
 
 

@@ -27,7 +27,12 @@ def _inbox_context(request) -> dict:
     show = request.GET.get("show", "")
     rows = selectors.inbox(request.user, unread_only=show == "unread")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return {"page": page, "show": show, "unread": selectors.unread_count(request.user)}
+    return {
+        "page": page,
+        "show": show,
+        "query_string": f"show={show}" if show else "",
+        "unread": selectors.unread_count(request.user),
+    }
 
 
 @login_required

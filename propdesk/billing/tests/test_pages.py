@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from propdesk.billing import views as billing_views
 from propdesk.billing.choices import RunStatus
 from propdesk.billing.models import BillingRun, BillLine, CashierClose, Payment, ReceiptPrint
 from propdesk.billing.run import billing_run
@@ -184,6 +185,19 @@ def test_fee7_arrears_list_with_aging_buckets_and_excel(owing):
     assert (row.house, row.owed, row.oldest_due, row.bucket) == (owing.house_a, Decimal("414.00"), dt.date(2026, 6, 10), "m3")
     sheet = load_workbook(BytesIO(client.get(reverse("billing:arrears"), {"export": "xlsx"}).content)).active
     assert [c.value for c in sheet[2]][2:4] == ["3-2-1201", 414]
+
+
+def test_fee7_arrears_list_pages_rows_and_keeps_totals_whole(owing, monkeypatch):
+    """Head office's list runs to tens of thousands of houses: a page at a time, the
+    bucket totals and the count over all of them."""
+    monkeypatch.setattr(billing_views, "ARREARS_PAGE_SIZE", 1)
+    client = page_client(owing, "head_office")
+    first, second = (client.get(reverse("billing:arrears"), {"page": n}) for n in (1, 2))
+    assert [len(r.context["page"]) for r in (first, second)] == [1, 1]
+    assert first.context["page"][0].house != second.context["page"][0].house
+    owed = first.context["page"][0].owed + second.context["page"][0].owed
+    assert first.context["result"].total == second.context["result"].total == owed == Decimal("714.00")
+    assert "page=2" in first.content.decode() and "1 / 2" in first.content.decode()
 
 
 def test_fee2_run_page_previews_starts_and_shows_progress(owing, django_capture_on_commit_callbacks):

@@ -1,5 +1,6 @@
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from propdesk.core.masking import mask_id_number, mask_phone
 
@@ -17,5 +18,5 @@ def options(objects, selected="") -> str:
     return format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
-        ((obj.pk, format_html(" selected") if str(obj.pk) == selected else "", str(obj)) for obj in objects),
+        ((obj.pk, mark_safe(" selected") if str(obj.pk) == selected else "", str(obj)) for obj in objects),
     )
