@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import caches
 
 from propdesk.celery import app as celery_app
 
@@ -20,6 +21,8 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Ids come round again between tests: no option list cached by an earlier one.
+    caches["local"].clear()
 
 
 @pytest.fixture

@@ -173,7 +173,10 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "propdesk_cache"}
-    )
+    ),
+    # Per process, for data read on every page that may lag by its timeout (the console's
+    # long option lists, propdesk.core.console.cached_options): no round trip to fetch it.
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "propdesk-local"},
 }
 
 LANGUAGE_CODE = "zh-hans"

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Iterable
+
+from django.core.cache import caches
 from django.shortcuts import render
 
 from propdesk.accounts.roles import Cap
 from propdesk.core import scoping
 
 SESSION_KEY = "propdesk_project_id"
+OPTIONS_SECONDS = 60
+
+
+def cached_options(name: str, project_ids: Iterable[int], build: Callable[[], Iterable]) -> list[tuple[int, str]]:
+    """The (value, label) pairs of a long select list over `project_ids` — head office's
+    project switcher (200 projects) and handler filter (~1,400 staff) — built by `build`
+    and kept a minute in this process's cache.
+
+    Timeout, not invalidation: the key holds the project ids, so a membership change that
+    alters what a user sees gets its own list at once; what may lag by up to a minute is
+    a rename or a handler joining or leaving a project — these lists only offer choices,
+    the views check whatever is picked against the user's projects."""
+    ids = ",".join(str(pk) for pk in sorted(project_ids))
+    key = f"options:{name}:{hashlib.blake2b(ids.encode(), digest_size=16).hexdigest()}"
+    return caches["local"].get_or_set(key, lambda: list(build()), OPTIONS_SECONDS)
 
 
 def selected_project_ids(request, cap: Cap) -> frozenset[int]:

@@ -1,13 +1,22 @@
 """Shared kernel models: the project-scoped base; the working calendar (SLA clocks)."""
 
 import datetime as dt
+import functools
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 from propdesk.core.errors import DomainError
+
+
+@functools.cache
+def _choice_labels(field: models.Field) -> dict:
+    """{value: lazy label} of a field's (static) choices."""
+    return dict(make_hashable(field.flatchoices))
 
 
 class ProjectScopedModel(models.Model):
@@ -17,6 +26,13 @@ class ProjectScopedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):  # Django's hook behind every get_<field>_display()
+        """As Django's, with the choices' dict built once per field: Django builds it on
+        every call, and hashing the lazy labels translates each — the queue page's 150
+        type/priority/status labels took ~12 ms of it, the board's clock kinds more."""
+        value = getattr(self, field.attname)
+        return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)
 
 
 class TimestampedModel(models.Model):

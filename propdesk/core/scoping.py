@@ -19,6 +19,7 @@ from propdesk.accounts.roles import Cap, caps_of
 
 M = TypeVar("M", bound=Model)
 _CACHE_ATTR = "_propdesk_project_caps"
+_ALL_PROJECTS_ATTR = "_propdesk_all_project_ids"
 
 
 def project_caps(user) -> dict[int | None, frozenset[Cap]]:
@@ -37,21 +38,28 @@ def project_caps(user) -> dict[int | None, frozenset[Cap]]:
 
 def forget(user) -> None:
     """Drop the cached capabilities (after memberships change)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _ALL_PROJECTS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
-def _all_project_ids() -> frozenset[int]:
-    from propdesk.estate.models import Project
+def _all_project_ids(user) -> frozenset[int]:
+    """Every active project — what company-wide capabilities reach — read once per
+    request like `project_caps` (a page asks for several capabilities)."""
+    cached = getattr(user, _ALL_PROJECTS_ATTR, None)
+    if cached is None:
+        from propdesk.estate.models import Project
 
-    return frozenset(Project.objects.filter(active=True).values_list("id", flat=True))
+        cached = frozenset(Project.objects.filter(active=True).values_list("id", flat=True))
+        setattr(user, _ALL_PROJECTS_ATTR, cached)
+    return cached
 
 
 def visible_project_ids(user, cap: Cap) -> frozenset[int]:
     """The projects in which `user` holds `cap`."""
     caps = project_caps(user)
     if cap in caps.get(None, frozenset()):
-        return _all_project_ids()
+        return _all_project_ids(user)
     return frozenset(pid for pid, held in caps.items() if pid is not None and cap in held)
 
 
@@ -62,7 +70,7 @@ def held_caps(user) -> frozenset[Cap]:
     caps = project_caps(user)
     held = frozenset().union(*(value for key, value in caps.items() if key is not None))
     company_wide = caps.get(None, frozenset())
-    if company_wide and _all_project_ids():
+    if company_wide and _all_project_ids(user):
         held |= company_wide
     return held
 

@@ -19,6 +19,7 @@ from propdesk.accounts.roles import ROLE_CAPS, Cap
 # from there to show only the actions the service will accept.
 from propdesk.billing.selectors import Settlement, settlement
 from propdesk.core import scoping
+from propdesk.core.console import cached_options
 from propdesk.desk.choices import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -216,6 +217,17 @@ def ticket_handlers(project_ids, *, company_wide: bool = False) -> QuerySet[User
         memberships |= Q(project__isnull=True)
     user_ids = Membership.objects.filter(memberships, role__in=HANDLER_ROLES).values("user_id")
     return User.objects.filter(pk__in=user_ids, is_active=True, kind=User.Kind.STAFF).order_by("display_name", "username")
+
+
+def handler_options(project_ids) -> list[tuple[int, str]]:
+    """(user id, name) of `ticket_handlers(project_ids)`: the queue's handler filter, kept
+    a minute (core.console.cached_options) — head office's lists ~1,400 staff."""
+
+    def build():
+        handlers = ticket_handlers(project_ids).only("pk", "display_name", "username")
+        return [(user.pk, str(user)) for user in handlers]
+
+    return cached_options("handlers", project_ids, build)
 
 
 def handler_choices(project_id: int) -> list[tuple[int, str]]:

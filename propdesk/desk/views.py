@@ -377,7 +377,7 @@ def tickets(request):
         "groups": StatusGroup.CHOICES,
         "departments": Department.choices,
         "priorities": Priority.choices,
-        "assignees": selectors.ticket_handlers(project_ids),
+        "assignees": selectors.handler_options(project_ids),
     }
     return render_page(request, "desk/ticket_list.html", context, fragment="desk/_ticket_table.html")
 
