@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Max, Min, Prefetch, Q
-from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -598,15 +597,28 @@ def _sweep_clocks(clocks: list[SlaClock], run: _Run, report: SweepReport) -> Non
 
 
 def _write(clocks: list[SlaClock]) -> None:
-    """Save the clocks' state, breach and next check: one UPDATE per distinct state and
-    time (most clocks of a batch share them; each row is written once, and bulk_update's
-    CASE over every row costs more in Python than the few statements)."""
-    groups: dict[tuple, list[int]] = {}
+    """Save the clocks' state, breach and next check in one UPDATE … FROM (VALUES …). Their
+    next checks mostly differ (each clock's deadline or level is its own), so an UPDATE
+    per distinct value came to about one per clock, and bulk_update's CASE chains cost
+    ~0.3 ms of Python per clock."""
+    if not clocks:
+        return
+    table = connection.ops.quote_name(SlaClock._meta.db_table)
+    moment = SlaClock._meta.get_field("next_check_at")
+    # PostgreSQL types a VALUES column of NULLs only as text: the moments are cast back.
+    cast = "CAST(v.{} AS timestamp with time zone)" if connection.vendor == "postgresql" else "v.{}"
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(clocks))
+    params = []
     for clock in clocks:
-        groups.setdefault((clock.state, clock.next_check_at), []).append(clock.pk)
-    for (state, next_check), ids in groups.items():
-        breach = {"breached_at": Coalesce("breached_at", "deadline_at")} if state == ClockState.BREACHED else {}
-        SlaClock.objects.filter(pk__in=ids).update(state=state, next_check_at=next_check, **breach)
+        params += [clock.pk, clock.state, moment.get_db_prep_value(clock.breached_at, connection)]
+        params.append(moment.get_db_prep_value(clock.next_check_at, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v (id, state, breached_at, next_check_at) AS (VALUES {rows}) "
+            f"UPDATE {table} SET state = v.state, breached_at = {cast.format('breached_at')}, "
+            f"next_check_at = {cast.format('next_check_at')} FROM v WHERE {table}.id = v.id",
+            params,
+        )
 
 
 def _fire(clocks: list[SlaClock], run: _Run, report: SweepReport, fired: dict, waiting: dict) -> set[int]:

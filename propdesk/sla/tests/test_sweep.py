@@ -196,6 +196,31 @@ def test_sweep_queries_do_not_grow_with_the_due_clocks(world, presets, clock):
     assert few == many
 
 
+def test_clocks_with_different_next_checks_are_written_in_one_statement(world, presets, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def warn(tickets: int, start: dt.datetime) -> int:
+        clock.set(start)
+        opened = []
+        for _ in range(tickets):
+            opened.append(open_ticket(world, TicketType.INQUIRY))  # transfer: warning at 8 min, breach at 10
+            clock.advance(seconds=10)
+        clock.set(start + dt.timedelta(minutes=9))  # every warning due, no breach
+        with CaptureQueriesContext(connection) as captured:
+            report = sla_sweep()
+        assert (report.processed, report.fired, report.breached) == (tickets, tickets, 0)
+        clocks = [clock_of(ticket, TargetKind.TRANSFER) for ticket in opened]
+        assert [(c.state, c.next_check_at) for c in clocks] == [(ClockState.RUNNING, c.deadline_at) for c in clocks]
+        assert len({c.next_check_at for c in clocks}) == tickets
+        return len(captured)
+
+    few = warn(2, at(2026, 6, 1, 9, 0))
+    clock.set(at(2026, 6, 1, 9, 30))
+    assert sla_sweep().breached == 2
+    assert warn(6, at(2026, 6, 1, 10, 0)) == few
+
+
 def test_a_failing_notification_costs_only_its_clock(world, presets, clock, monkeypatch):
     tickets = [open_ticket(world, TicketType.INQUIRY) for _ in range(3)]
     bad = clock_of(tickets[1], TargetKind.TRANSFER)
