@@ -168,8 +168,7 @@ class _Bills:
 
     # one project ----------------------------------------------------------------------
 
-    def project(self, project: Project, cashier: User, admin: User) -> None:
-        _setup(project, admin, self.periods[0])
+    def project(self, project: Project, cashier: User) -> None:
         houses = self.billed(project, cashier)
         plans = self.plan_payments(project, houses)
         self.pay(project, houses, plans, cashier)
@@ -343,11 +342,13 @@ def seed_bills(
     admin = User.objects.filter(memberships__role=Role.ADMIN, memberships__project__isnull=True).order_by("pk").first()
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic():
+        generator = _Bills(months=months, today=today, seed=seed, keep_plan=keep_plan, progress=progress)
+        for project in projects:  # before the indexes go: each rate added looks for lines billed with its item (FEE-1)
+            _setup(project, admin, generator.periods[0])
         bulk = postgresql and House.objects.filter(project__in=projects).count() >= 10_000
         rebuild = _drop_indexes((Bill, BillLine, Payment, Entry)) if bulk else []
-        generator = _Bills(months=months, today=today, seed=seed, keep_plan=keep_plan, progress=progress)
         for index, project in enumerate(projects):
-            generator.project(project, generator.cashier(project, staff, index), admin)
+            generator.project(project, generator.cashier(project, staff, index))
             if (index + 1) % 10 == 0 or index + 1 == len(projects):
                 progress(
                     f"[{index + 1}/{len(projects)}] 收费: {generator.report.counts['billing.Bill']:,} 账单, "
