@@ -168,23 +168,25 @@ class _Bills:
 
     # one project ----------------------------------------------------------------------
 
-    def project(self, project: Project, cashier: User, admin: User) -> None:
-        _setup(project, admin, self.periods[0])
+    def project(self, project: Project, cashier: User) -> None:
         houses = self.billed(project, cashier)
-        plans = self.plan_payments(project, houses)
-        self.pay(project, houses, plans, cashier)
+        payments = self.plan_payments(houses)
+        self.pay(project, payments, cashier)
+        plans = [plan for plan, _bills in payments]
         self.tally(houses, plans)
         if self.keep_plan:
             self.report.payments[project.pk] = plans
 
     def billed(self, project: Project, cashier: User) -> dict[int, list[_Bill]]:
-        """The months' runs: {house id: its bills, oldest first}."""
+        """The months' runs: {house id: its bills, oldest first}. The houses are read once:
+        each month's planner plans the same houses at that month's statuses and rates."""
         late_fee = dict(FeeItem.objects.filter(project=project).values_list("pk", "late_fee_applies"))
         by_house: dict[int, list[_Bill]] = {}
         run_rows, bill_rows, line_rows = [], [], []
+        project_id, cashier_id = project.pk, cashier.pk
+        houses = Planner(project, self.periods[0]).houses(0, 10**9)
         for period in self.periods:
             planner = Planner(project, period)
-            houses = planner.houses(0, 10**9)
             plan = planner.plan(houses)
             due = due_date_for(project, period, planner.policy)
             started = self.moment(period, 2)
@@ -196,29 +198,18 @@ class _Bills:
                     bill = bills[p.house_id] = _Bill(self.bills.next_id(), period, due, [])
                     by_house.setdefault(p.house_id, []).append(bill)
                     bill_rows.append(
-                        (
-                            bill.pk,
-                            project.pk,
-                            p.house_id,
-                            period,
-                            BillKind.MONTHLY,
-                            p.payer,
-                            due,
-                            period,
-                            run_id,
-                            cashier.pk,
-                            started,
-                        )
-                    )
+                        (bill.pk, project_id, p.house_id, period, BillKind.MONTHLY, p.payer, due, period, run_id, cashier_id,
+                         started)
+                    )  # fmt: skip
                 line = _Line(self.lines.next_id(), p.item_id, p.description, p.amount, late_fee[p.item_id])
                 bill.lines.append(line)
                 line_rows.append(
-                    (line.pk, project.pk, bill.pk, p.house_id, period, LineSource.RUN, p.item_id, p.description, p.quantity,
-                     p.unit_price, p.percent, p.amount, p.rate_id, period, None, cashier.pk, started)
+                    (line.pk, project_id, bill.pk, p.house_id, period, LineSource.RUN, p.item_id, p.description, p.quantity,
+                     p.unit_price, p.percent, p.amount, p.rate_id, period, None, cashier_id, started)
                 )  # fmt: skip
             missing = json.dumps([list(pair) for pair in sorted(plan.missing_rates)])  # JSON text, as _Table takes it
             run_rows.append(
-                (run_id, project.pk, period, RunStatus.DONE, cashier.pk, started, started + dt.timedelta(minutes=3),
+                (run_id, project_id, period, RunStatus.DONE, cashier_id, started, started + dt.timedelta(minutes=3),
                  len(houses), len(houses), len(bills), len(plan.lines), houses[-1]["pk"] if houses else 0, missing)
             )  # fmt: skip
         self.runs.write(run_rows)
@@ -229,10 +220,11 @@ class _Bills:
         self.report.counts["billing.BillLine"] += len(line_rows)
         return by_house
 
-    def plan_payments(self, project: Project, houses: dict[int, list[_Bill]]) -> list[PlannedPayment]:
-        """Each house's payments by its habit, numbered in date order (FEE-6)."""
+    def plan_payments(self, houses: dict[int, list[_Bill]]) -> list[tuple[PlannedPayment, list[_Bill]]]:
+        """Each house's payments by its habit, with the bills each pays, numbered in date
+        order (FEE-6)."""
         rng, today = self.rng, self.today
-        plans: list[PlannedPayment] = []
+        payments: list[tuple[PlannedPayment, list[_Bill]]] = []
         for house_id in sorted(houses):
             bills = houses[house_id]
             habit = rng.choice(self.habits)
@@ -254,54 +246,56 @@ class _Bills:
                 if day > today:
                     continue  # not paid yet
                 method = rng.choices(self.methods, self.method_weights)[0]
-                plans.append(PlannedPayment(day, house_id, tuple(b.period for b in group), method))
-        plans.sort(key=lambda p: (p.received_on, p.house_id))
-        return plans
+                payments.append((PlannedPayment(day, house_id, tuple(b.period for b in group), method), group))
+        payments.sort(key=lambda payment: (payment[0].received_on, payment[0].house_id))
+        for number, (plan, _bills) in enumerate(payments, start=1):
+            plan.number = number
+        return payments
 
-    def pay(self, project: Project, houses: dict[int, list[_Bill]], plans: list[PlannedPayment], cashier: User) -> None:
+    def pay(self, project: Project, payments: list[tuple[PlannedPayment, list[_Bill]]], cashier: User) -> None:
         rng = self.rng
+        project_id, cashier_id = project.pk, cashier.pk
         payment_rows, fee_rows, entry_rows = [], [], []
-        for number, plan in enumerate(plans, start=1):
-            bills = [b for b in houses[plan.house_id] if b.period in plan.periods]
-            day = plan.received_on
+        for plan, bills in payments:
+            house_id, day = plan.house_id, plan.received_on
             at = self.moment(day, rng.randint(8, 17), rng.randrange(60))
             payment_id = self.payments.next_id()
             total = Decimal(0)
             for bill in bills:
+                late = day > bill.due_date
                 for line in bill.lines:
-                    fee = accrued_late_fee(line.amount, bill.due_date, day) if line.late_fee_applies else Decimal(0)
+                    fee = accrued_late_fee(line.amount, bill.due_date, day) if late and line.late_fee_applies else 0
                     if fee > 0:  # FEE-3: charged as its own line at payment, paid first
                         fee_id = self.lines.next_id()
                         description = late_fee_description(line.description, overdue_days(bill.due_date, day), day)
                         fee_rows.append(
-                            (fee_id, project.pk, bill.pk, plan.house_id, bill.period, LineSource.LATE_FEE, None, description,
-                             Decimal(1), fee, 100, fee, None, day, line.pk, cashier.pk, at)
+                            (fee_id, project_id, bill.pk, house_id, bill.period, LineSource.LATE_FEE, None, description,
+                             Decimal(1), fee, 100, fee, None, day, line.pk, cashier_id, at)
                         )  # fmt: skip
                         entry_rows.append(
-                            (self.entries.next_id(), project.pk, plan.house_id, fee_id, EntryKind.PAYMENT, fee, day,
-                             payment_id, None, "", cashier.pk, None, at)
+                            (self.entries.next_id(), project_id, house_id, fee_id, EntryKind.PAYMENT, fee, day, payment_id,
+                             None, "", cashier_id, None, at)
                         )  # fmt: skip
                         total += fee
                     entry_rows.append(
-                        (self.entries.next_id(), project.pk, plan.house_id, line.pk, EntryKind.PAYMENT, line.amount, day,
-                         payment_id, None, "", cashier.pk, None, at)
+                        (self.entries.next_id(), project_id, house_id, line.pk, EntryKind.PAYMENT, line.amount, day,
+                         payment_id, None, "", cashier_id, None, at)
                     )  # fmt: skip
                     total += line.amount
             cash = plan.method == PaymentMethod.CASH
-            plan.number = number
             plan.amount = total
             plan.tendered = (total / 100).to_integral_value(rounding=ROUND_CEILING) * 100 if cash else total
             plan.reference = "" if cash else f"{day:%Y%m%d}{rng.randrange(10**8):08d}"
-            plan.idempotency_key = f"demo-{project.pk}-{plan.house_id}-{day:%Y%m%d}-{bills[0].lines[0].pk}"
+            plan.idempotency_key = f"demo-{project_id}-{house_id}-{day:%Y%m%d}-{bills[0].lines[0].pk}"
             payment_rows.append(
-                (payment_id, project.pk, plan.house_id, number, Payer.OWNER, "", plan.method, total, plan.tendered,
-                 plan.tendered - total, day, plan.reference, plan.idempotency_key, cashier.pk, at)
+                (payment_id, project_id, house_id, plan.number, Payer.OWNER, "", plan.method, total, plan.tendered,
+                 plan.tendered - total, day, plan.reference, plan.idempotency_key, cashier_id, at)
             )  # fmt: skip
         self.lines.write(fee_rows)
         self.payments.write(payment_rows)
         self.entries.write(entry_rows)
-        if plans:
-            NumberCounter.objects.update_or_create(project=project, key=RECEIPT_COUNTER, defaults={"value": len(plans)})
+        if payments:
+            NumberCounter.objects.update_or_create(project=project, key=RECEIPT_COUNTER, defaults={"value": len(payments)})
         self.report.counts["billing.BillLine"] += len(fee_rows)
         self.report.counts["late_fee_lines"] += len(fee_rows)
         self.report.counts["billing.Payment"] += len(payment_rows)
@@ -343,11 +337,13 @@ def seed_bills(
     admin = User.objects.filter(memberships__role=Role.ADMIN, memberships__project__isnull=True).order_by("pk").first()
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic():
+        generator = _Bills(months=months, today=today, seed=seed, keep_plan=keep_plan, progress=progress)
+        for project in projects:  # before the indexes go: each rate added looks for lines billed with its item (FEE-1)
+            _setup(project, admin, generator.periods[0])
         bulk = postgresql and House.objects.filter(project__in=projects).count() >= 10_000
         rebuild = _drop_indexes((Bill, BillLine, Payment, Entry)) if bulk else []
-        generator = _Bills(months=months, today=today, seed=seed, keep_plan=keep_plan, progress=progress)
         for index, project in enumerate(projects):
-            generator.project(project, generator.cashier(project, staff, index), admin)
+            generator.project(project, generator.cashier(project, staff, index))
             if (index + 1) % 10 == 0 or index + 1 == len(projects):
                 progress(
                     f"[{index + 1}/{len(projects)}] 收费: {generator.report.counts['billing.Bill']:,} 账单, "
