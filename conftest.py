@@ -18,6 +18,9 @@ celery_app.conf.task_eager_propagates = True
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    from propdesk.core import configcache
+
+    configcache.forget()  # each test's configuration is its own (its rows are rolled back)
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

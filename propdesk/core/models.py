@@ -221,3 +221,14 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}:{self.key}={self.value}"
+
+
+class ConfigStamp(models.Model):
+    """One row whose token changes, in the same transaction, with every change to the
+    configuration that hot paths keep in memory (SLA policies, working calendars): each
+    process compares it with the token its memo was read under (`core.configcache`)."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from propdesk.core import configcache
 from propdesk.core.errors import DomainError
 from propdesk.core.models import BusinessCalendar, CalendarException, WorkingWindow
 from propdesk.core.workcalendar import DEFAULT_TIME_ZONE, PRESETS, check_windows
@@ -105,6 +106,7 @@ def calendar_seed_holidays(*, calendar: BusinessCalendar, year: int) -> SeedResu
     CalendarException.objects.bulk_create(created)
     CalendarException.objects.bulk_update(updated, ["kind", "name", "as_weekday"])
     deleted, _detail = CalendarException.objects.filter(pk__in=stale).delete()
+    configcache.changed()  # rows were written in bulk
     return SeedResult(
         calendar_id=calendar.pk,
         year=year,
@@ -147,6 +149,7 @@ def calendar_create_default(
         for weekday, windows in PRESETS[preset].items()
         for start, end in check_windows(windows)
     )
+    configcache.changed()  # the windows were written in bulk
     year = (today or timezone.localdate()).year
     for seed_year in (year, year + 1):
         calendar_seed_holidays(calendar=calendar, year=seed_year)

@@ -1,9 +1,11 @@
 """The one working calendar of propdesk: business-time arithmetic for the SLA clocks.
 
 A `WorkingCalendar` is an immutable value object built once from a `BusinessCalendar`'s
-rows (`WorkingCalendar.for_calendar(calendar)` / `.load(calendar_id)`: three queries) or
-directly from Python values (tests, presets). After that every operation is pure
-arithmetic — no database in the hot path.
+rows (`WorkingCalendar.for_calendar(calendar)`: three queries) or directly from Python
+values (tests, presets). After that every operation is pure arithmetic — no database in
+the hot path. `.load(calendar_id)` and `.for_project(project)` keep the value objects per
+process (`core.configcache`), so a ticket's clocks cost one primary-key read, not four
+queries, while no calendar has changed.
 
 The model of time
 -----------------
@@ -51,6 +53,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from propdesk.core import configcache
 from propdesk.core.errors import DomainError
 
 if TYPE_CHECKING:
@@ -201,6 +204,11 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls, calendar_id: int) -> WorkingCalendar:
+        """The calendar with this id, memoised per process (`core.configcache`)."""
+        return configcache.cached(("calendar", calendar_id), lambda: cls._load(calendar_id))
+
+    @classmethod
+    def _load(cls, calendar_id: int) -> WorkingCalendar:
         from propdesk.core.models import BusinessCalendar
 
         calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
@@ -209,12 +217,18 @@ class WorkingCalendar:
         return cls.for_calendar(calendar)
 
     @classmethod
-    def for_project(cls, project: Project | None) -> WorkingCalendar:
+    def for_project(cls, project: Project | int | None) -> WorkingCalendar:
         """The project's active calendar (the oldest when several), else the company
-        default (active, no project); `DomainError` when there is neither."""
+        default (active, no project); `DomainError` when there is neither. Memoised per
+        process (`core.configcache`): one primary-key read while nothing changed."""
+        project_id = getattr(project, "pk", project)
+        return configcache.cached(("project calendar", project_id), lambda: cls._for_project(project_id))
+
+    @classmethod
+    def _for_project(cls, project_id: int | None) -> WorkingCalendar:
         from propdesk.core.models import BusinessCalendar
 
-        mine = Q(project__isnull=True) if project is None else Q(project=project) | Q(project__isnull=True)
+        mine = Q(project__isnull=True) if project_id is None else Q(project_id=project_id) | Q(project__isnull=True)
         calendar = (  # one query: the project's own first, then the default
             BusinessCalendar.objects.filter(mine, active=True).order_by(F("project").asc(nulls_last=True), "id").first()
         )

@@ -22,7 +22,7 @@ another type has no work order (or emergency): 404.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -37,7 +37,16 @@ from propdesk.core.errors import DomainError
 from propdesk.desk import emergencies, repair_selectors, repairs, selectors, services
 from propdesk.desk.choices import TicketType
 from propdesk.desk.filters import ContactFilter, DutyShiftFilter, TicketFilter
-from propdesk.desk.models import Contact, DutyShift, EmergencyCheck, EmergencyDetail, PriceItem, Ticket, WorkOrder
+from propdesk.desk.models import (
+    Contact,
+    DutyShift,
+    EmergencyCheck,
+    EmergencyDetail,
+    PriceItem,
+    Ticket,
+    TicketAttachment,
+    WorkOrder,
+)
 from propdesk.desk.repair_forms import decode_signature
 from propdesk.desk.serializers import (
     AssignInput,
@@ -227,9 +236,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         reporter = _optional(Person.objects.select_related("project"), request, Cap.PERSON_VIEW, data.pop("reporter", None))
         project = _project_of(request, data, house, reporter)
         ticket = services.ticket_open(project=project, by=request.user, house=house, reporter=reporter, **data)
-        response = self._detail(ticket)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        # Answered from the objects in hand (project, house, receiver): only the timeline is
+        # read; a ticket just opened has no attachments.
+        prefetch_related_objects([ticket], Prefetch("attachments", queryset=TicketAttachment.objects.none()))
+        return Response(TicketDetailOutput(ticket).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):

@@ -40,8 +40,16 @@ class Ticket(ProjectScopedModel):
     title = models.CharField(_("摘要"), max_length=120)
     description = models.TextField(_("内容"), blank=True)
     channel = models.CharField(_("来源渠道"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    # house and assignee: no index of their own — ticket_house_idx and ticket_assignee_idx
+    # lead with them, and every ticket INSERT maintains each index of this big table.
     house = models.ForeignKey(
-        "estate.House", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", verbose_name=_("房屋")
+        "estate.House",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("房屋"),
+        db_index=False,
     )
     location = models.CharField(_("公共区域/位置"), max_length=120, blank=True)
     reporter = models.ForeignKey(
@@ -54,7 +62,13 @@ class Ticket(ProjectScopedModel):
     )
     department = models.CharField(_("责任部门"), max_length=20, choices=Department.choices, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("处理人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("受理时间"))
     resolved_at = models.DateTimeField(_("处理完成时间"), null=True, blank=True)
@@ -108,7 +122,8 @@ class TicketEvent(ProjectScopedModel):
     """One entry of a ticket's timeline (who, when, what, before → after). Append-only:
     never edited or deleted; statistics and SLA facts read these rows."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: ticket_event_idx (ticket, at) leads with it.
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(_("事件"), max_length=12, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("操作人")

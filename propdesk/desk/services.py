@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.core import scoping
+from propdesk.core import configcache, scoping
 from propdesk.core.errors import DomainError
 from propdesk.core.numbering import next_value
 from propdesk.core.phones import normalise_phone
@@ -35,7 +35,7 @@ from propdesk.desk.choices import (
 from propdesk.desk.models import Contact, ServiceProvider, Ticket, TicketAttachment, TicketEvent
 from propdesk.estate.models import House, Project
 from propdesk.residents.models import Person
-from propdesk.sla.services import clocks_on_event
+from propdesk.sla.services import clocks_on_event, first_deadline
 
 # Ticket types that concern a place: a house or a described common-area location.
 _PLACED_TYPES = frozenset({TicketType.COMPLAINT, TicketType.REPAIR, TicketType.EMERGENCY, TicketType.SERVICE})
@@ -125,11 +125,8 @@ def ticket_open(
     if type in _PLACED_TYPES and house is None and not location.strip():
         raise DomainError("ticket_place_required", _("请填写房号或公共区域位置"), field="house", rule="CMP-2")
     now = timezone.now()
-    year = timezone.localtime(now).year
-    number = f"{year}{next_value(project_id=project.pk, key=f'ticket-{year}'):06d}"
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         project=project,
-        number=number,
         type=type,
         category=category,
         priority=priority,
@@ -145,7 +142,13 @@ def ticket_open(
         department=department,
         created_at=now,
     )
-    event_record(ticket, EventKind.CREATED, by=by, after={"status": ticket.status, "priority": priority, "type": type})
+    with configcache.pinned():  # the deadline and the clocks from one SLA configuration
+        ticket.next_deadline_at = first_deadline(ticket)  # written with the row, not updated after it
+        # The project's counter row stays locked until commit: numbered as late as possible.
+        year = timezone.localtime(now).year
+        ticket.number = f"{year}{next_value(project_id=project.pk, key=f'ticket-{year}'):06d}"
+        ticket.save(force_insert=True)
+        event_record(ticket, EventKind.CREATED, by=by, after={"status": ticket.status, "priority": priority, "type": type})
     if type == TicketType.EMERGENCY:
         from propdesk.desk.emergencies import emergency_raise
 

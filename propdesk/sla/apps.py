@@ -6,3 +6,10 @@ class SlaConfig(AppConfig):
     name = "propdesk.sla"
     label = "sla"
     verbose_name = _("服务时限")
+
+    def ready(self) -> None:
+        from propdesk.core import configcache
+        from propdesk.sla.models import EscalationLevel, SlaPolicy, SlaTarget
+
+        # sla.selectors.policy_for is memoised per process.
+        configcache.watch(SlaPolicy, SlaTarget, EscalationLevel)

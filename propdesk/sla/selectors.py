@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from propdesk.accounts.roles import Role
+from propdesk.core import configcache
 from propdesk.core.models import BusinessCalendar
 from propdesk.desk.choices import Department, Priority, TicketType, priorities_for
 from propdesk.estate.models import Project
@@ -31,7 +32,15 @@ LIVE = Q(met_at__isnull=True, ended_at__isnull=True)
 
 def policy_for(*, project_id: int | None, ticket_type: str, priority: str) -> SlaPolicy | None:
     """The active policy for a type × priority: the project's own, else the company
-    preset; with its targets and their levels prefetched."""
+    preset; with its targets and their levels prefetched. Memoised per process
+    (`core.configcache`); the instances are shared, so callers only read them."""
+    return configcache.cached(
+        ("sla policy", project_id, ticket_type, priority),
+        lambda: _policy_for(project_id=project_id, ticket_type=ticket_type, priority=priority),
+    )
+
+
+def _policy_for(*, project_id: int | None, ticket_type: str, priority: str) -> SlaPolicy | None:
     where = Q(project__isnull=True) if project_id is None else Q(project_id=project_id) | Q(project__isnull=True)
     rows = list(
         SlaPolicy.objects.filter(where, active=True, ticket_type=ticket_type, priority=priority).prefetch_related(

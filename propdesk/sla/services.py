@@ -2,6 +2,7 @@
 levels and breaches exactly once, and policies are installed from presets and versioned.
 
     clocks_on_event(event)                       — called by desk.services.event_record for every event
+    first_deadline(ticket) -> datetime | None    — a new ticket's next_deadline_at, before its INSERT
     sla_sweep(now=None, batch=2000) -> SweepReport — the periodic task (every 20 s)
     sla_install_presets(variant="002", project=None) -> PresetReport
     sla_policy_new_version(policy=…, by=…) / sla_policy_activate(policy=…, by=…)
@@ -40,13 +41,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.core import scoping
+from propdesk.core import configcache, scoping
 from propdesk.core.errors import DomainError
 from propdesk.core.workcalendar import WorkingCalendar
 from propdesk.desk.choices import PAUSED_STATUSES, EventKind, Priority, Status, Validity, priorities_for
@@ -299,18 +300,41 @@ def _live_clocks(ticket: Ticket) -> list[SlaClock]:
     )
 
 
-def _start_targets(
+def _plan_targets(
     ticket: Ticket, targets: Iterable[SlaTarget], *, start_of: Callable[[SlaTarget], dt.datetime | None], calendars: _Calendars
 ) -> list[SlaClock]:
-    """Start a clock for each target that has a start time and whose stop condition the
-    ticket has not reached yet; saved in one INSERT."""
-    started = []
+    """A running clock, unsaved, for each target that has a start time and whose stop
+    condition the ticket has not reached yet."""
+    planned = []
     for target in targets:
         start = start_of(target)
         if start is None or _stop_reached(target.stop_event, ticket):
             continue
-        started.append(_new_clock(ticket, target, start=start, calendars=calendars))
-    return SlaClock.objects.bulk_create(started)
+        planned.append(_new_clock(ticket, target, start=start, calendars=calendars))
+    return planned
+
+
+def _start_targets(
+    ticket: Ticket, targets: Iterable[SlaTarget], *, start_of: Callable[[SlaTarget], dt.datetime | None], calendars: _Calendars
+) -> list[SlaClock]:
+    """`_plan_targets`' clocks, saved in one INSERT."""
+    return SlaClock.objects.bulk_create(_plan_targets(ticket, targets, start_of=start_of, calendars=calendars))
+
+
+def _created_clocks(ticket: Ticket, calendars: _Calendars) -> list[SlaClock]:
+    """The clocks a new ticket starts with (its policy's targets that start at creation), unsaved."""
+    policy = policy_for(project_id=ticket.project_id, ticket_type=ticket.type, priority=ticket.priority)
+    if policy is None:
+        return []
+    targets = [t for t in policy.targets.all() if t.start_event == StartEvent.CREATED]
+    return _plan_targets(ticket, targets, start_of=lambda t: ticket.created_at, calendars=calendars)
+
+
+def first_deadline(ticket: Ticket) -> dt.datetime | None:
+    """The next_deadline_at a new ticket starts with, for an unsaved ticket: the opening
+    service writes it with the row instead of updating the row after its CREATED event
+    has started the clocks (which then finds it right and leaves it)."""
+    return _earliest_deadline(_created_clocks(ticket, _Calendars()))
 
 
 def _first_assigned_at(ticket: Ticket) -> dt.datetime | None:
@@ -368,8 +392,13 @@ def _on_priority(ticket: Ticket, clocks: list[SlaClock], now: dt.datetime, calen
     return changed + _start_targets(ticket, fresh, start_of=start_of, calendars=calendars)
 
 
-def _refresh_next_deadline(ticket: Ticket) -> None:
-    value = SlaClock.objects.filter(LIVE, ticket_id=ticket.pk, state__in=TICKING).aggregate(at=Min("deadline_at"))["at"]
+def _earliest_deadline(clocks: Iterable[SlaClock]) -> dt.datetime | None:
+    return min((c.deadline_at for c in clocks if c.is_live and c.state in TICKING), default=None)
+
+
+def _refresh_next_deadline(ticket: Ticket, clocks: list[SlaClock]) -> None:
+    """Ticket.next_deadline_at from the ticket's live clocks (all of them are in `clocks`)."""
+    value = _earliest_deadline(clocks)
     if value != ticket.next_deadline_at:
         Ticket.objects.filter(pk=ticket.pk).update(next_deadline_at=value)
         ticket.next_deadline_at = value
@@ -381,14 +410,15 @@ def clocks_on_event(event: TicketEvent) -> None:
     Events that cannot move a clock (comments, attachments…) cost nothing."""
     if event.kind not in HANDLED_EVENTS:
         return
+    with configcache.pinned():  # one read of the configuration's stamp for the policy and calendars
+        _follow_event(event)
+
+
+def _follow_event(event: TicketEvent) -> None:
     ticket, now = event.ticket, event.at
     calendars = _Calendars()
     if event.kind == EventKind.CREATED:
-        policy = policy_for(project_id=ticket.project_id, ticket_type=ticket.type, priority=ticket.priority)
-        if policy is None:
-            return
-        targets = [t for t in policy.targets.all() if t.start_event == StartEvent.CREATED]
-        clocks = _start_targets(ticket, targets, start_of=lambda t: ticket.created_at, calendars=calendars)
+        clocks = SlaClock.objects.bulk_create(_created_clocks(ticket, calendars))
     else:
         clocks = _live_clocks(ticket)
     if event.kind == EventKind.PRIORITY:
@@ -399,8 +429,7 @@ def clocks_on_event(event: TicketEvent) -> None:
     _save(_follow_status(ticket, clocks, now, calendars))
     if event.kind == EventKind.REOPENED:
         clocks += _restart_resolve(ticket, clocks, now, calendars)
-    if clocks or ticket.next_deadline_at is not None:
-        _refresh_next_deadline(ticket)
+    _refresh_next_deadline(ticket, clocks)
 
 
 def _start_at_assignment(ticket: Ticket, now: dt.datetime, calendars: _Calendars) -> list[SlaClock]:
@@ -794,6 +823,7 @@ def sla_install_presets(*, variant: str = "002", project=None) -> PresetReport:
         else:
             report.created += 1
         _create_policy(spec, project_id=project_id, version=version, variant=variant)
+    configcache.changed()  # the retired versions were updated in bulk
     return report
 
 
@@ -870,6 +900,7 @@ def sla_policy_new_version(*, policy: SlaPolicy, by) -> SlaPolicy:
         for level in levels:
             level.pk, level.target = None, target
         EscalationLevel.objects.bulk_create(levels)
+    configcache.changed()  # the levels were written in bulk
     return copy
 
 
@@ -887,4 +918,5 @@ def sla_policy_activate(*, policy: SlaPolicy, by) -> SlaPolicy:
     if not policy.active:
         policy.active = True
         policy.save(update_fields=["active"])
+    configcache.changed()  # the retired version was updated in bulk
     return policy

@@ -348,3 +348,23 @@ def test_schema_lists_the_desk_endpoints(world):
         "/api/v1/tickets/{id}/events/",
     ):
         assert path in schema["paths"], path
+
+
+def test_ticket_create_answers_what_the_detail_shows_in_locked_queries(world, django_assert_num_queries):
+    from propdesk.core.services import calendar_create_default
+    from propdesk.sla.services import sla_install_presets
+
+    calendar_create_default(name="公司默认工作日历", today=dt.date(2026, 1, 1))
+    sla_install_presets(variant="002")
+    client = api_client(world, "assistant")
+    payload = {"type": "repair", "category": "plumbing", "title": "厨房水管漏水", "house": world.house_a.pk}
+    assert client.post("/api/v1/tickets/", payload, format="json").status_code == 201  # this process reads the SLA set-up
+    # the house through the scoping door (the caller's capabilities are read already);
+    # savepoint, SLA stamp, counter, ticket (with its next deadline), event, clocks,
+    # release; the timeline for the answer
+    with django_assert_num_queries(9):
+        response = client.post("/api/v1/tickets/", payload, format="json")
+    assert response.status_code == 201
+    created = response.json()
+    assert created["next_deadline_at"] is not None and [e["kind"] for e in created["events"]] == ["created"]
+    assert created == client.get(f"/api/v1/tickets/{created['id']}/").json()
