@@ -199,6 +199,7 @@ def test_rental_list_queries_do_not_grow_with_the_rows(rented, staff):
             assert client.get(reverse("parking:rentals")).status_code == 200
         return len(queries)
 
+    count()  # the first page also fills the per-process option lists (core.console.cached_options)
     few = count()
     for n in range(2, 7):
         rental = services.rental_create(
