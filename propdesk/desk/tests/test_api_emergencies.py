@@ -340,7 +340,8 @@ def test_duty_shift_filters(world):
     day_after = timezone.localdate(tomorrow.ends_at) + dt.timedelta(days=1)
     assert ids(date_from=day_after.isoformat()) == set()
     assert tomorrow.pk in ids(date_from=timezone.localdate(tomorrow.starts_at).isoformat())
-    assert ids(date_to=(timezone.localdate() - dt.timedelta(days=1)).isoformat()) == set()
+    # The day before the earliest shift began (not "yesterday": in the hour after midnight it began yesterday).
+    assert ids(date_to=(timezone.localdate(now_shift.starts_at) - dt.timedelta(days=1)).isoformat()) == set()
     response = client.get("/api/v1/duty-shifts/", {"date_from": "yesterday"})
     assert response.status_code == 400 and response.json()["field"] == "date_from"
 
