@@ -139,10 +139,10 @@ def record_seed(settings: dict) -> float:
     from propdesk.core import demo
 
     load_before = os.getloadavg()[0]
-    started, cpu_started = time.monotonic(), time.process_time()
+    started, cpu_started = time.monotonic(), _cpu_seconds()
     report = demo.seed(scale="large", progress=lambda message: print(message, flush=True))
     seconds = round(time.monotonic() - started, 1)
-    cpu_seconds = round(time.process_time() - cpu_started, 1)
+    cpu_seconds = round(_cpu_seconds() - cpu_started, 1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     result = {
@@ -151,8 +151,9 @@ def record_seed(settings: dict) -> float:
         "seconds": seconds,
         "target_seconds": 900,
         "within_target": seconds <= 900,
-        # The generator's own CPU time (PostgreSQL's backend works beside it): on a shared
-        # machine the wall-clock seconds are mostly waiting for a core.
+        # The generators' own CPU time, this process's and its loader children's
+        # (PostgreSQL's backends work beside them): on a shared machine the wall-clock
+        # seconds are mostly waiting for a core.
         "python_cpu_seconds": cpu_seconds,
         "counts": dict(sorted(report.counts.items())) if report else {},
         "load_average_1m_before": round(load_before, 2),
@@ -165,6 +166,12 @@ def record_seed(settings: dict) -> float:
     (RESULTS / "seed.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"seed_demo --scale large: {seconds:,.0f} s (load {result['load_average_1m']})", flush=True)
     return seconds
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have exited (user + system)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def server_version() -> str:

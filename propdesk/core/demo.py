@@ -22,6 +22,8 @@ How rows are written:
 - History (simple_history on House / Person / Occupancy): the small and default scales
   write one '+' history row per seeded row with `bulk_create_with_history`; the large
   (benchmark) scale skips history and, on PostgreSQL, streams rows with COPY.
+- The medium and large scales' tickets and bills are written in bulk by
+  `demo_history` — on PostgreSQL in two processes once the estate is committed.
 
 Everything comes from one `random.Random(SEED)` and dates are anchored on `AS_OF`, so
 two runs produce the same people, numbers and codes. Loans and the service desk alone are
@@ -555,6 +557,8 @@ class _Generator:
         self.id_numbers: set[str] = set()
         self.tz = timezone.get_current_timezone()
         self.resident_person: Person | None = None
+        self.projects: list[Project] = []
+        self.staff_users: dict[tuple[str, int], User] = {}
 
     # people ---------------------------------------------------------------------------
 
@@ -665,27 +669,35 @@ class _Generator:
                 f"{report.counts['residents.Person']:,} 人员 累计 ({time.monotonic() - started:.0f}s)"
             )
         self.resident_login(report)
-        if self.plan.name not in BULK_TICKETS:
-            self.desk(projects, staff, report)
-            for name, seeder in DEMO_MODULES:  # each module's own demo, through its services
-                started = time.monotonic()
-                for key, count in import_string(seeder)(projects=projects, staff=staff, rng=self.rng).items():
-                    report.counts[key] += count
-                self.progress(f"{name} ({time.monotonic() - started:.1f}s)")
-        else:
-            # The bulk (medium, large) scales: tickets over 24 months and a year of bills,
-            # written with COPY — the desk and billing services take milliseconds a row.
-            from propdesk.billing.demo_large import seed_bills
-            from propdesk.core.demo_tickets import seed_tickets
-
-            tickets = seed_tickets(total=BULK_TICKETS[self.plan.name], projects=projects, progress=self.progress)
-            report.counts["desk.Ticket"] += tickets.tickets
-            report.counts["accounts.User"] += tickets.staff_created
-            self.progress(f"服务台: {tickets.summary()}")
-            bills = seed_bills(projects=projects, staff=staff, progress=self.progress)
-            for key, count in bills.counts.items():
+        self.projects, self.staff_users = projects, staff
+        if self.plan.name in BULK_TICKETS:
+            return  # their history is written in bulk by `seed` (demo_history)
+        self.desk(projects, staff, report)
+        for name, seeder in DEMO_MODULES:  # each module's own demo, through its services
+            started = time.monotonic()
+            for key, count in import_string(seeder)(projects=projects, staff=staff, rng=self.rng).items():
                 report.counts[key] += count
-            self.progress(f"收费: {bills.summary()}")
+            self.progress(f"{name} ({time.monotonic() - started:.1f}s)")
+
+    def history(self, report: SeedReport, *, parallel: bool) -> None:
+        """The bulk (medium, large) scales: tickets over 24 months and a year of bills,
+        written with COPY — the desk and billing services take milliseconds a row."""
+        from propdesk.core.demo_history import load_history
+
+        loaded = load_history(
+            tickets=BULK_TICKETS[self.plan.name],
+            projects=self.projects,
+            staff=self.staff_users,
+            progress=self.progress,
+            parallel=parallel,
+            prepare=_skip_foreign_key_triggers,
+        )
+        report.counts["desk.Ticket"] += loaded.tickets.tickets
+        report.counts["accounts.User"] += loaded.tickets.staff_created
+        self.progress(f"服务台: {loaded.tickets.summary()}")
+        for key, count in loaded.bills.counts.items():
+            report.counts[key] += count
+        self.progress(f"收费: {loaded.bills.summary()}")
 
     def desk(self, projects: list[Project], staff: dict[tuple[str, int], User], report: SeedReport) -> None:
         """Contacts and tickets of the last days (see `_DeskDemo`), then one SLA sweep so
@@ -2283,14 +2295,20 @@ def seed(*, scale: str = "default", progress: Callable[[str], None] | None = Non
     report = SeedReport(scale)
     use_copy = not plan.history and connection.vendor == "postgresql"
     writer = _Writer(history=plan.history, use_copy=use_copy, batch_size=plan.batch_size, report=report)
+    generator = _Generator(plan, writer, progress)
+    bulk = plan.name in BULK_TICKETS
     with transaction.atomic():
         if use_copy:
             _skip_foreign_key_triggers()
-        _Generator(plan, writer, progress).run(report)
+        generator.run(report)
+        if bulk and not use_copy:
+            generator.history(report, parallel=False)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # fresh planner statistics for the new rows
             for model in (House, HouseStatusChange, Person, Occupancy, ArchiveItem, PaperArchive, ParkingSpace):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    if bulk and use_copy:  # the estate committed: tickets and bills side by side
+        generator.history(report, parallel=True)
     report.seconds = time.monotonic() - started
     return report
 

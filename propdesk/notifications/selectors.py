@@ -66,4 +66,32 @@ def staff_with_role(project, role: str | Iterable[str], *, company_wide: bool = 
         return User.objects.none()
     # One filter() call: project and role are conditions on the same membership row.
     matching = User.objects.filter(reduce(operator.or_, where), memberships__role__in=roles)
-    return User.objects.filter(pk__in=matching.values("pk"), is_active=True).exclude(kind=User.Kind.RESIDENT).order_by("pk")
+    return _staff(User.objects.filter(pk__in=matching.values("pk")))
+
+
+def _staff(users: QuerySet) -> QuerySet:
+    return users.filter(is_active=True).exclude(kind=get_user_model().Kind.RESIDENT).order_by("pk")
+
+
+class StaffByRole:
+    """`staff_with_role` for many projects at once: one query, then
+    `of(project_id, roles)` answers each lookup as `staff_with_role(project_id, roles)`
+    would (company-wide memberships included) — for a sweep meeting hundreds of projects."""
+
+    def __init__(self, project_ids: Iterable[int], roles: Iterable[str]):
+        from propdesk.accounts.models import Membership
+
+        self._users: dict[tuple[int | None, str], dict[int, object]] = {}
+        users = _staff(get_user_model().objects.all())
+        memberships = Membership.objects.filter(
+            Q(project_id__in=list(project_ids)) | Q(project__isnull=True), role__in=list(roles), user__in=users
+        ).select_related("user")
+        for membership in memberships:
+            self._users.setdefault((membership.project_id, membership.role), {})[membership.user_id] = membership.user
+
+    def of(self, project_id: int, roles: Iterable[str]) -> list:
+        found = {}
+        for role in roles:
+            found.update(self._users.get((project_id, role), {}))
+            found.update(self._users.get((None, role), {}))
+        return [found[pk] for pk in sorted(found)]

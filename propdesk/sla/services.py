@@ -500,12 +500,19 @@ class _Run:
         self._openings: dict[_LazyCalendar, dt.datetime | None] = {}
 
     def staff(self, project_id: int, roles: list[str]) -> list:
-        from propdesk.notifications.selectors import staff_with_role
-
         key = (project_id, tuple(roles))
         if key not in self._staff:
-            self._staff[key] = list(staff_with_role(project_id, roles))
+            self.load_staff([key])
         return self._staff[key]
+
+    def load_staff(self, keys: Iterable[tuple[int, tuple[str, ...]]]) -> None:
+        """Read the staff of these (project, roles) lookups not read yet, in one query."""
+        from propdesk.notifications.selectors import StaffByRole
+
+        missing = {key for key in keys if key not in self._staff}
+        if missing:
+            found = StaffByRole({project for project, _r in missing}, {role for _p, roles in missing for role in roles})
+            self._staff.update({key: found.of(*key) for key in missing})
 
     def office_opening(self, clock: SlaClock) -> dt.datetime | None:
         """The next working time of the clock's calendar, for a routine reminder fired
@@ -558,7 +565,7 @@ def _sweep_chunk(clock_ids: list[int], run: _Run, report: SweepReport) -> bool:
     back; a single clock is then put off for RETRY_AFTER and counted as an error)."""
     part = SweepReport()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), configcache.pinned():  # one read of the configuration's stamp
             clocks = _claim(clock_ids, run.now)
             part.skipped = len(clock_ids) - len(clocks)
             _sweep_clocks(clocks, run, part)
@@ -664,6 +671,9 @@ def _fire(clocks: list[SlaClock], run: _Run, report: SweepReport, fired: dict, w
     raising = {c.ticket_id for c in clocks for p in due[c.pk] if p.level and p.level.action == LevelAction.RAISE_PRIORITY}
     _write([clock for clock in breached if clock.ticket_id in raising])
     effective = _effective_complaints({c.ticket_id for c in clocks for p in due[c.pk] if p.level and p.level.condition})
+    run.load_staff(
+        (c.project_id, tuple(p.level.notify_roles)) for c in clocks for p in due[c.pk] if p.level and p.level.notify_roles
+    )
     firings: list[SlaFiring] = []
     messages: list[tuple[SlaFiring, Message]] = []
     raised: set[int] = set()

@@ -12,7 +12,7 @@ from propdesk.accounts.models import Membership, User
 from propdesk.accounts.roles import Role
 from propdesk.notifications.choices import DeliveryChannel, DeliveryStatus, Severity
 from propdesk.notifications.models import ChannelAddress, Delivery, Notification
-from propdesk.notifications.selectors import staff_with_role, unread_count
+from propdesk.notifications.selectors import StaffByRole, staff_with_role, unread_count
 from propdesk.notifications.services import channel_address_set, notify
 
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
@@ -168,6 +168,28 @@ def test_staff_with_role_leaves_out_inactive_residents_and_other_roles(world):
     resident = User.objects.create_user("odd", kind=User.Kind.RESIDENT)
     Membership.objects.create(user=resident, project=world.project_a, role=Role.SUPERVISOR)
     assert resident not in staff_with_role(world.project_a, Role.SUPERVISOR)
+
+
+def test_staff_by_role_answers_every_lookup_as_staff_with_role_in_one_query(world, django_assert_num_queries):
+    manager_a = world.users[("manager", "a")]
+    Membership.objects.create(user=manager_a, project=world.project_a, role=Role.SUPERVISOR)  # listed once
+    Membership.objects.create(user=manager_a, project=world.project_b, role=Role.ENGINEER)
+    resident = User.objects.create_user("odd", kind=User.Kind.RESIDENT)
+    Membership.objects.create(user=resident, project=world.project_a, role=Role.SUPERVISOR)
+    world.supervisor.is_active = False
+    world.supervisor.save(update_fields=["is_active"])
+    projects = [world.project_a.pk, world.project_b.pk]
+    lookups = [
+        (project, roles)
+        for project in projects
+        for roles in ((Role.SUPERVISOR,), (Role.SUPERVISOR, Role.MANAGER), (Role.HEAD_OFFICE,), (Role.ENGINEER, Role.MANAGER))
+    ]
+    with django_assert_num_queries(1):
+        found = StaffByRole(projects, {role for _p, roles in lookups for role in roles})
+        answers = {lookup: found.of(*lookup) for lookup in lookups}
+    for (project, roles), users in answers.items():
+        assert users == list(staff_with_role(project, roles)), (project, roles)
+    assert answers[(world.project_a.pk, (Role.SUPERVISOR, Role.MANAGER))] == [manager_a]
 
 
 def test_staff_with_role_feeds_notify(world, django_assert_max_num_queries):
