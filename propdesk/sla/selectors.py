@@ -102,7 +102,7 @@ def board(project_ids: Iterable[int], *, now: dt.datetime | None = None) -> Boar
     counts are one grouped query, the two lists are lazy querysets for the page to slice."""
     now = now or timezone.now()
     live = SlaClock.objects.filter(LIVE, project_id__in=list(project_ids))
-    related = ("ticket__assignee", "ticket__house", "target")
+    related = ("ticket__assignee", "ticket__house")  # the ticket's place, holder and number
     due_soon = live.filter(_due_soon(now)).select_related(*related).order_by("deadline_at", "pk")
     breached = live.filter(_breached(now)).select_related(*related).order_by("deadline_at", "pk")
     rows = (

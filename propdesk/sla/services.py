@@ -466,8 +466,11 @@ def _save(clocks: Iterable[SlaClock]) -> None:
 # --- the sweep --------------------------------------------------------------------------
 
 # Clocks claimed, fired and written together in one transaction. A worker that dies
-# mid-sweep loses at most this batch's work, which the next sweep does again.
-SWEEP_CHUNK = 100
+# mid-sweep loses at most this batch's work, which the next sweep does again. Each chunk
+# pays its round trips and its commit's deferred foreign-key checks: at 200 projects the
+# 16:00 warnings of the day's same-day repairs (~1,500 clocks in one second) took
+# 2.0–2.8 s in chunks of 100, 1.3–1.9 s in chunks of 500.
+SWEEP_CHUNK = 500
 
 
 @dataclass

@@ -60,3 +60,16 @@ def test_the_switcher_lists_the_users_projects(world, client):
     client.force_login(world.assistant)
     html = client.get(reverse("desk:tickets")).content.decode()
     assert "阳光花园</option>" in html and "翠湖苑</option>" not in html
+
+
+def test_options_escape_values_and_labels_and_mark_the_selected_one():
+    from django.template import Context, Template
+
+    rendered = Template('{% load propdesk %}{% options choices selected %}').render(
+        Context({"choices": [(1, "王<b>"), (2, '李"四\''), ("a&b", "&")], "selected": 2})
+    )
+    assert rendered == (
+        '<option value="1">王&lt;b&gt;</option>'
+        '<option value="2" selected>李&quot;四&#x27;</option>'
+        '<option value="a&amp;b">&amp;</option>'
+    )

@@ -41,3 +41,23 @@ def test_board_needs_login_and_refuses_residents(world, client):
     assert client.get(reverse("sla:board")).status_code == 302
     client.force_login(world.resident_user)
     assert client.get(reverse("sla:board")).status_code == 404
+
+
+def test_board_lists_the_worst_handlers_and_sums_the_others(world, client, presets, clock, monkeypatch):
+    from propdesk.desk.services import ticket_assign
+    from propdesk.sla import views
+    from propdesk.sla.tests.conftest import engineer
+
+    monkeypatch.setattr(views, "BOARD_ASSIGNEES", 1)
+    for _ in range(2):  # two late tickets with the engineer, one left unassigned
+        ticket_assign(ticket=open_ticket(world, TicketType.REPAIR, "very_urgent"), assignee=engineer(world), by=world.assistant)
+    open_ticket(world, TicketType.REPAIR, "very_urgent")
+    clock.advance(minutes=30)
+    client.force_login(world.supervisor)
+
+    html = client.get(reverse("sla:board")).content.decode()
+
+    table = html.split("按处理人")[1].split("</table>")[0]
+    assert str(engineer(world)) in table and "未派单" not in table  # the worse one listed
+    assert 'class="unlisted"' in table and "另有 1 位处理人" in table  # the other summed in one row
+    assert len(client.get("/api/v1/sla/board/").json()["by_assignee"]) == 2  # the API lists every handler
