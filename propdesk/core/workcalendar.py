@@ -50,7 +50,6 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from propdesk.core import configcache
@@ -219,22 +218,30 @@ class WorkingCalendar:
     @classmethod
     def for_project(cls, project: Project | int | None) -> WorkingCalendar:
         """The project's active calendar (the oldest when several), else the company
-        default (active, no project); `DomainError` when there is neither. Memoised per
-        process (`core.configcache`): one primary-key read while nothing changed."""
+        default (active, no project; the oldest); `DomainError` when there is neither.
+        Memoised per process (`core.configcache`): one primary-key read while nothing
+        changed, and a calendar shared by many projects (the company default) is built
+        once, not once per project."""
         project_id = getattr(project, "pk", project)
-        return configcache.cached(("project calendar", project_id), lambda: cls._for_project(project_id))
+        own, default = configcache.cached("project calendar ids", cls._calendar_ids)
+        calendar_id = own.get(project_id, default)
+        if calendar_id is None:
+            raise DomainError("calendar_missing", _("没有可用的工作日历，请先在后台建立公司默认工作日历"), field="calendar")
+        return cls.load(calendar_id)
 
-    @classmethod
-    def _for_project(cls, project_id: int | None) -> WorkingCalendar:
+    @staticmethod
+    def _calendar_ids() -> tuple[dict[int, int], int | None]:
+        """({project id: its own active calendar's id}, the company default's id)."""
         from propdesk.core.models import BusinessCalendar
 
-        mine = Q(project__isnull=True) if project_id is None else Q(project_id=project_id) | Q(project__isnull=True)
-        calendar = (  # one query: the project's own first, then the default
-            BusinessCalendar.objects.filter(mine, active=True).order_by(F("project").asc(nulls_last=True), "id").first()
-        )
-        if calendar is None:
-            raise DomainError("calendar_missing", _("没有可用的工作日历，请先在后台建立公司默认工作日历"), field="calendar")
-        return cls.for_calendar(calendar)
+        own: dict[int, int] = {}
+        default = None
+        for pk, project_id in BusinessCalendar.objects.filter(active=True).order_by("id").values_list("pk", "project_id"):
+            if project_id is None:
+                default = default or pk
+            else:
+                own.setdefault(project_id, pk)
+        return own, default
 
     # -- days ----------------------------------------------------------------------
 

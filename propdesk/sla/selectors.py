@@ -33,21 +33,28 @@ LIVE = Q(met_at__isnull=True, ended_at__isnull=True)
 def policy_for(*, project_id: int | None, ticket_type: str, priority: str) -> SlaPolicy | None:
     """The active policy for a type × priority: the project's own, else the company
     preset; with its targets and their levels prefetched. Memoised per process
-    (`core.configcache`); the instances are shared, so callers only read them."""
+    (`core.configcache`) by policy, so a preset serving 200 projects is read once; the
+    instances are shared, so callers only read them."""
+    own, presets = configcache.cached("sla policy ids", _policy_ids)
+    policy_id = own.get((project_id, ticket_type, priority)) or presets.get((ticket_type, priority))
+    if policy_id is None:
+        return None
     return configcache.cached(
-        ("sla policy", project_id, ticket_type, priority),
-        lambda: _policy_for(project_id=project_id, ticket_type=ticket_type, priority=priority),
+        ("sla policy", policy_id), lambda: SlaPolicy.objects.prefetch_related("targets__levels").filter(pk=policy_id).first()
     )
 
 
-def _policy_for(*, project_id: int | None, ticket_type: str, priority: str) -> SlaPolicy | None:
-    where = Q(project__isnull=True) if project_id is None else Q(project_id=project_id) | Q(project__isnull=True)
-    rows = list(
-        SlaPolicy.objects.filter(where, active=True, ticket_type=ticket_type, priority=priority).prefetch_related(
-            "targets__levels"
-        )
-    )
-    return next((p for p in rows if p.project_id is not None), rows[0] if rows else None)
+def _policy_ids() -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """The active policies' ids: ({(project, type, priority): id}, {(type, priority): preset id})."""
+    own: dict[tuple, int] = {}
+    presets: dict[tuple, int] = {}
+    rows = SlaPolicy.objects.filter(active=True).order_by("id").values_list("pk", "project_id", "ticket_type", "priority")
+    for pk, project_id, ticket_type, priority in rows:
+        if project_id is None:
+            presets.setdefault((ticket_type, priority), pk)
+        else:
+            own.setdefault((project_id, ticket_type, priority), pk)
+    return own, presets
 
 
 def clocks_for_ticket(ticket) -> QuerySet[SlaClock]:

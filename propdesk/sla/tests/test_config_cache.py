@@ -40,6 +40,18 @@ def test_warm_lookups_read_only_the_stamp(world, presets):
     assert "core_configstamp" in captured[0]["sql"]
 
 
+def test_a_preset_and_the_default_calendar_serving_many_projects_are_read_once(world, presets):
+    """A company of 200 projects on the company preset and default calendar: a worker
+    meeting a new project reads nothing but the stamp (they were read once per project)."""
+    with configcache.pinned():
+        policy = policy_for(project_id=world.project_a.pk, **INQUIRY)
+        calendar = WorkingCalendar.for_project(world.project_a)
+    with CaptureQueriesContext(connection) as captured, configcache.pinned():
+        assert policy_for(project_id=world.project_b.pk, **INQUIRY) is policy
+        assert WorkingCalendar.for_project(world.project_b) is calendar
+    assert len(captured) == 1 and "core_configstamp" in captured[0]["sql"]
+
+
 def test_a_change_committed_by_another_process_is_seen_through_the_stamp(world, presets):
     project_id = world.project_a.pk
     target = policy_for(project_id=project_id, **INQUIRY).targets.all()[0]
