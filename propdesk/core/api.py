@@ -3,13 +3,17 @@
 - `ScopedViewSet` — every row through the scoping helper, 404 alike for "missing" and
   "not yours";
 - `InputSerializer` and `read_input` — the validated input of a call;
+- `BuiltFieldsOnce` — an output serializer's model fields built once per class;
 - `exception_handler` — every error as {code, message, field} (settings.REST_FRAMEWORK).
 """
 
 from __future__ import annotations
 
+import copy
+
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.exceptions import ErrorDetail
@@ -46,6 +50,26 @@ class ScopedViewSet(viewsets.GenericViewSet):
         )
         self.check_object_permissions(self.request, obj)
         return obj
+
+
+# --- output -----------------------------------------------------------------------------
+
+_BUILT_FIELDS: dict[tuple[type, str | None], dict] = {}
+
+
+class BuiltFieldsOnce:
+    """For a ModelSerializer answering often (a ticket and its timeline on every write):
+    its fields are built from the model once per class and language — introspection and
+    labels cost ~3.5 ms a ticket response — and deep-copied for each instance, as DRF
+    does with declared fields. Only for serializers whose fields do not depend on the
+    instance or the context."""
+
+    def get_fields(self):
+        key = (type(self), get_language())
+        built = _BUILT_FIELDS.get(key)
+        if built is None:
+            built = _BUILT_FIELDS[key] = super().get_fields()
+        return copy.deepcopy(built)
 
 
 # --- input ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from propdesk.core.api import InputSerializer
+from propdesk.core.api import BuiltFieldsOnce, InputSerializer
 from propdesk.core.masking import mask_phone
 from propdesk.desk import repairs, selectors
 from propdesk.desk.choices import TRANSITIONS, Channel, Department, Escalation, LineStage, Priority, Status, TicketType
@@ -27,7 +27,7 @@ from propdesk.desk.repair_forms import SIGNATURE_DATA_URL_MAX
 # --- output -------------------------------------------------------------------------------
 
 
-class TicketOutput(serializers.ModelSerializer):
+class TicketOutput(BuiltFieldsOnce, serializers.ModelSerializer):
     """A ticket as listed: labels beside codes, the reporter's phone masked, and the
     statuses the state machine allows next (whether the caller may make them is a
     matter of role and assignment)."""
@@ -110,7 +110,7 @@ class ChangeOutput(serializers.Serializer):
     after = serializers.CharField()
 
 
-class TicketEventOutput(serializers.ModelSerializer):
+class TicketEventOutput(BuiltFieldsOnce, serializers.ModelSerializer):
     """One timeline entry: the raw before/after and the same change in words."""
 
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -130,7 +130,7 @@ class TicketEventOutput(serializers.ModelSerializer):
         return ChangeOutput(changes, many=True).data
 
 
-class TicketAttachmentOutput(serializers.ModelSerializer):
+class TicketAttachmentOutput(BuiltFieldsOnce, serializers.ModelSerializer):
     uploaded_by_name = serializers.CharField(source="uploaded_by", read_only=True)
 
     class Meta:
