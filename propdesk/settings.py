@@ -166,6 +166,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # the window lock further attempts until the window passes.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# SLA sweep: clocks claimed, fired and written per transaction (sla.services.sla_sweep).
+SLA_SWEEP_CHUNK = envint("SLA_SWEEP_CHUNK", 500)
 
 REDIS_URL = envstr("REDIS_URL", "")
 CACHES = {

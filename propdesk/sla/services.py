@@ -40,6 +40,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
@@ -465,12 +466,11 @@ def _save(clocks: Iterable[SlaClock]) -> None:
 
 # --- the sweep --------------------------------------------------------------------------
 
-# Clocks claimed, fired and written together in one transaction. A worker that dies
-# mid-sweep loses at most this batch's work, which the next sweep does again. Each chunk
-# pays its round trips and its commit's deferred foreign-key checks: at 200 projects the
-# 16:00 warnings of the day's same-day repairs (~1,500 clocks in one second) took
-# 2.0–2.8 s in chunks of 100, 1.3–1.9 s in chunks of 500.
-SWEEP_CHUNK = 500
+# settings.SLA_SWEEP_CHUNK: clocks claimed, fired and written together in one transaction.
+# A worker that dies mid-sweep loses at most this chunk's work, which the next sweep does
+# again. Each chunk pays its round trips and its commit's deferred foreign-key checks: at
+# 200 projects the 16:00 warnings of the day's same-day repairs (~1,500 clocks in one
+# second) took 2.0–2.8 s in chunks of 100, 1.3–1.9 s in chunks of 500 (the default).
 
 
 @dataclass
@@ -539,7 +539,7 @@ def _due(now: dt.datetime) -> Q:
 def sla_sweep(*, now: dt.datetime | None = None, batch: int = 2000) -> SweepReport:
     """Fire what is due on up to `batch` clocks, earliest first.
 
-    The due clocks are handled SWEEP_CHUNK at a time, each chunk in one transaction: its
+    The due clocks are handled settings.SLA_SWEEP_CHUNK at a time, each chunk in one transaction: its
     clocks and their tickets claimed in one statement (on PostgreSQL with SELECT … FOR
     UPDATE SKIP LOCKED, so concurrent sweeps never wait for each other or for a user, and
     a clock busy elsewhere is simply left for the next run; on SQLite, whose write
@@ -553,8 +553,9 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 2000) -> SweepRepo
     report = SweepReport()
     due = list(SlaClock.objects.filter(_due(run.now)).order_by("next_check_at", "pk").values_list("pk", flat=True)[:batch])
     report.due = len(due)
-    for start in range(0, len(due), SWEEP_CHUNK):
-        chunk = due[start : start + SWEEP_CHUNK]
+    size = settings.SLA_SWEEP_CHUNK
+    for start in range(0, len(due), size):
+        chunk = due[start : start + size]
         if not _sweep_chunk(chunk, run, report) and len(chunk) > 1:
             for clock_id in chunk:
                 _sweep_chunk([clock_id], run, report)

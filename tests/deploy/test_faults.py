@@ -130,14 +130,15 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_no_escalation(world, cluste
     due = set(clocks.values_list("pk", flat=True))
     assert len(due) >= TICKETS
 
-    cluster.worker("worker1")
+    chunk = {"SLA_SWEEP_CHUNK": str(len(due) // 6)}  # several transactions, so one dies half-way
+    cluster.worker("worker1", **chunk)
     celery_app.send_task(sweep.name, queue=cluster.queue)
     wait_for(lambda: SlaFiring.objects.count() >= len(due) // 4, "the sweep to be under way", every=0.05)
     cluster.kill("worker1")
     breached_at_kill = SlaClock.objects.filter(pk__in=due, state=ClockState.BREACHED).count()
     assert 0 < breached_at_kill < len(due), "the worker must die in the middle of the sweep"
 
-    cluster.worker("worker2")  # beat's next sweeps
+    cluster.worker("worker2", **chunk)  # beat's next sweeps
     celery_app.send_task(sweep.name, queue=cluster.queue)
     cutoff = timezone.now()
     wait_for(lambda: not SlaClock.objects.filter(pk__in=due, state__in=TICKING, next_check_at__lte=cutoff).exists(), "the sweep")
